@@ -1,0 +1,262 @@
+//! Every derivative against an independent check: finite differences of plain-f64 *values*
+//! (computed with `gaussian`, not with dfdx's backward), in many random directions, on ReLU and
+//! tanh nets.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+
+use super::*;
+use crate::policy::gaussian;
+use crate::policy::network::device;
+use crate::policy::spec::Activation;
+
+const DIRECTIONS: usize = 20;
+
+struct Problem {
+    spec: PolicySpec,
+    theta: Vec<f64>,
+    batch: StateActionBatch,
+    weights: Vec<f64>,
+    pattern: ReluPattern,
+}
+
+fn gaussian_vec(rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {
+    (0..n).map(|_| rng.sample::<f64, _>(StandardNormal)).collect()
+}
+
+fn problem(activation: Activation, hidden: Vec<usize>, seed: u64) -> Problem {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let spec = PolicySpec {
+        obs_dim: 3,
+        act_dim: 2,
+        hidden,
+        activation,
+    };
+    let mut theta = spec.init_params(&mut rng);
+    // Non-zero biases and log-stds so that every block of the gradient is exercised.
+    for t in theta.iter_mut() {
+        *t += 0.05 * rng.sample::<f64, _>(StandardNormal);
+    }
+    let rows = 64;
+    let obs = gaussian_vec(&mut rng, rows * spec.obs_dim);
+    let actions = gaussian_vec(&mut rng, rows * spec.act_dim);
+    let weights = gaussian_vec(&mut rng, rows)
+        .iter()
+        .map(|w| w / rows as f64)
+        .collect();
+    let batch = StateActionBatch::new(&obs, spec.obs_dim, &actions, spec.act_dim);
+    let pattern = relu_pattern(&spec, &theta, &batch.obs);
+    Problem {
+        spec,
+        theta,
+        batch,
+        weights,
+        pattern,
+    }
+}
+
+fn problems() -> Vec<Problem> {
+    vec![
+        problem(Activation::Relu, vec![16, 16], 1),
+        problem(Activation::Tanh, vec![16, 16], 2),
+        problem(Activation::Relu, vec![100, 100], 3),
+    ]
+}
+
+impl Problem {
+    fn weights_tensor(&self) -> Vector {
+        device().tensor_from_vec(self.weights.clone(), (self.weights.len(),))
+    }
+
+    /// Means with the ReLU pattern frozen at the base point (the function whose exact
+    /// derivatives the products compute).
+    fn frozen_means(&self, theta: &[f64]) -> Vec<f64> {
+        Network::new(&self.spec, theta)
+            .mean(self.batch.obs.clone(), Some(&self.pattern))
+            .as_vec()
+    }
+
+    fn log_std(&self, theta: &[f64]) -> Vec<f64> {
+        theta[self.spec.log_std_offset()..].to_vec()
+    }
+
+    /// Σ w_t log π(a_t|s_t), from plain-f64 values.
+    fn loss_value(&self, theta: &[f64]) -> f64 {
+        let lp = gaussian::log_probs(
+            &self.frozen_means(theta),
+            &self.log_std(theta),
+            &self.batch.actions.as_vec(),
+        );
+        lp.iter().zip(&self.weights).map(|(l, w)| l * w).sum()
+    }
+
+    fn gradient(&self) -> Vec<f64> {
+        let w = self.weights_tensor();
+        weighted_log_prob_gradient(&self.spec, &self.theta, &self.batch, &w, None)
+    }
+
+    fn hvp(&self, v: &[f64]) -> Vec<f64> {
+        let w = self.weights_tensor();
+        weighted_log_prob_hvp(&self.spec, &self.theta, &self.batch, &w, &self.pattern, v)
+    }
+
+    fn fvp(&self, v: &[f64]) -> Vec<f64> {
+        fisher_vector_product(&self.spec, &self.theta, &self.batch.obs, &self.pattern, v)
+    }
+
+    fn shifted(&self, steps: &[(f64, &[f64])]) -> Vec<f64> {
+        let mut t = self.theta.clone();
+        for (h, d) in steps {
+            for (ti, di) in t.iter_mut().zip(d.iter()) {
+                *ti += h * di;
+            }
+        }
+        t
+    }
+
+    fn kl_from_base(&self, theta: &[f64]) -> f64 {
+        gaussian::mean_kl(
+            &self.frozen_means(&self.theta),
+            &self.log_std(&self.theta),
+            &self.frozen_means(theta),
+            &self.log_std(theta),
+        )
+    }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn unit(rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {
+    let v = gaussian_vec(rng, n);
+    let norm = dot(&v, &v).sqrt();
+    v.iter().map(|x| x / norm).collect()
+}
+
+fn assert_close(a: f64, b: f64, rel: f64, what: &str) {
+    let scale = a.abs().max(b.abs()).max(1e-8);
+    assert!(
+        (a - b).abs() <= rel * scale,
+        "{what}: {a:e} vs {b:e} (relative error {:e} > {rel:e})",
+        (a - b).abs() / scale
+    );
+}
+
+#[test]
+fn gradient_matches_central_difference_of_values_in_random_directions() {
+    for p in problems() {
+        let g = p.gradient();
+        let mut rng = ChaCha8Rng::seed_from_u64(10);
+        for _ in 0..DIRECTIONS {
+            let u = unit(&mut rng, g.len());
+            let h = 1e-6;
+            let fd = (p.loss_value(&p.shifted(&[(h, &u)])) - p.loss_value(&p.shifted(&[(-h, &u)])))
+                / (2.0 * h);
+            assert_close(dot(&g, &u), fd, 1e-6, "directional derivative");
+        }
+    }
+}
+
+#[test]
+fn gradient_with_pattern_frozen_at_theta_equals_plain_gradient() {
+    let p = problem(Activation::Relu, vec![32, 32], 4);
+    let w = p.weights_tensor();
+    let frozen = weighted_log_prob_gradient(&p.spec, &p.theta, &p.batch, &w, Some(&p.pattern));
+    assert_eq!(frozen, p.gradient());
+}
+
+#[test]
+fn hvp_matches_mixed_second_difference_of_values() {
+    for p in problems() {
+        let n = p.theta.len();
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for _ in 0..DIRECTIONS {
+            let (u, v) = (unit(&mut rng, n), unit(&mut rng, n));
+            let h = 1e-3;
+            let f = |a: f64, b: f64| p.loss_value(&p.shifted(&[(a, &u), (b, &v)]));
+            let mixed = (f(h, h) - f(h, -h) - f(-h, h) + f(-h, -h)) / (4.0 * h * h);
+            assert_close(dot(&u, &p.hvp(&v)), mixed, 1e-4, "u.Hv vs values");
+        }
+    }
+}
+
+#[test]
+fn hvp_agrees_across_finite_difference_steps() {
+    for p in problems() {
+        let w = p.weights_tensor();
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        for _ in 0..DIRECTIONS {
+            let v = gaussian_vec(&mut rng, p.theta.len());
+            let coarse = central_difference_at(1e-4, &p.theta, &v, |t| {
+                weighted_log_prob_gradient(&p.spec, t, &p.batch, &w, Some(&p.pattern))
+            });
+            let fine = p.hvp(&v);
+            let err = coarse
+                .iter()
+                .zip(&fine)
+                .map(|(a, b)| (a - b).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            let norm = dot(&fine, &fine).sqrt();
+            assert!(err <= 1e-7 * norm, "HVP at eps 1e-4 vs 1e-5: {err:e} (norm {norm:e})");
+        }
+    }
+}
+
+#[test]
+fn hvp_is_symmetric() {
+    for p in problems() {
+        let n = p.theta.len();
+        let mut rng = ChaCha8Rng::seed_from_u64(13);
+        for _ in 0..DIRECTIONS {
+            let (u, v) = (gaussian_vec(&mut rng, n), gaussian_vec(&mut rng, n));
+            assert_close(dot(&u, &p.hvp(&v)), dot(&v, &p.hvp(&u)), 1e-7, "u.Hv vs v.Hu");
+        }
+    }
+}
+
+#[test]
+fn hvp_across_relu_kinks_needs_the_frozen_pattern() {
+    // Unfrozen central differences at a coarse step straddle kinks on a 2x100 ReLU net; the
+    // frozen pattern keeps the product exact at the same step.
+    let p = problem(Activation::Relu, vec![100, 100], 5);
+    let w = p.weights_tensor();
+    let mut rng = ChaCha8Rng::seed_from_u64(14);
+    let v = gaussian_vec(&mut rng, p.theta.len());
+    let exact = p.hvp(&v);
+    let eps = 1e-2;
+    let frozen = central_difference_at(eps, &p.theta, &v, |t| {
+        weighted_log_prob_gradient(&p.spec, t, &p.batch, &w, Some(&p.pattern))
+    });
+    let unfrozen = central_difference_at(eps, &p.theta, &v, |t| {
+        weighted_log_prob_gradient(&p.spec, t, &p.batch, &w, None)
+    });
+    let rel = |x: &[f64]| {
+        let e: f64 = x.iter().zip(&exact).map(|(a, b)| (a - b).powi(2)).sum();
+        (e / dot(&exact, &exact)).sqrt()
+    };
+    assert!(rel(&frozen) < 1e-3, "frozen pattern: {:e}", rel(&frozen));
+    assert!(rel(&unfrozen) > 1e-2, "unfrozen: {:e}", rel(&unfrozen));
+}
+
+#[test]
+fn fvp_matches_kl_curvature_and_is_positive_and_symmetric() {
+    for p in problems() {
+        let n = p.theta.len();
+        let mut rng = ChaCha8Rng::seed_from_u64(15);
+        for _ in 0..DIRECTIONS {
+            let (u, v) = (unit(&mut rng, n), unit(&mut rng, n));
+            let fu = p.fvp(&u);
+            let ufu = dot(&u, &fu);
+            assert!(ufu > 0.0, "u.Fu = {ufu:e}");
+            let h = 1e-3;
+            let kl_curv =
+                (p.kl_from_base(&p.shifted(&[(h, &u)])) + p.kl_from_base(&p.shifted(&[(-h, &u)])))
+                    / (h * h);
+            assert_close(ufu, kl_curv, 1e-4, "u.Fu vs KL second difference");
+            assert_close(dot(&v, &fu), dot(&u, &p.fvp(&v)), 1e-7, "v.Fu vs u.Fv");
+        }
+    }
+}

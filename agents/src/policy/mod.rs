@@ -1,0 +1,13 @@
+//! Gaussian MLP policy: architecture, dfdx network, closed-form Gaussian terms and derivatives.
+
+pub mod derivatives;
+pub mod gaussian;
+pub mod network;
+pub mod spec;
+
+pub use derivatives::{
+    central_difference, central_difference_at, fisher_vector_product, mean_vjp, means, relu_pattern,
+    weighted_log_prob_gradient, weighted_log_prob_hvp, StateActionBatch, FD_EPSILON,
+};
+pub use network::{device, matrix, Device, Matrix, Network, ReluPattern, Vector};
+pub use spec::{Activation, LayerLayout, PolicySpec};

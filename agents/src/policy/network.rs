@@ -1,0 +1,184 @@
+//! The policy's mean network on dfdx tensors with run-time shapes, in f64.
+//!
+//! One forward, generic over the tape, serves sampling (no tape) and differentiation (a tape on
+//! every parameter). ReLU nets can run with their on/off pattern frozen (a [`ReluPattern`] taken at
+//! a base point), which makes the network a fixed multilinear function of its parameters: the exact
+//! Hessian of a ReLU net is the Hessian of that function, so central differences of gradients
+//! evaluated with the frozen pattern are accurate (see `derivatives`).
+
+use std::cell::RefCell;
+
+use dfdx::prelude::*;
+
+use super::spec::{Activation, PolicySpec};
+
+/// The dfdx device the policy computes on (CPU; CUDA with the `cuda` feature, untested here).
+#[cfg(not(feature = "cuda"))]
+pub type Device = dfdx::tensor::Cpu;
+/// The dfdx device the policy computes on (CPU; CUDA with the `cuda` feature, untested here).
+#[cfg(feature = "cuda")]
+pub type Device = dfdx::tensor::Cuda;
+
+/// A run-time shaped f64 matrix on [`Device`], optionally carrying a gradient tape.
+pub type Matrix<T = dfdx::tensor::NoneTape> = Tensor<(usize, usize), f64, Device, T>;
+/// A run-time shaped f64 vector on [`Device`], optionally carrying a gradient tape.
+pub type Vector<T = dfdx::tensor::NoneTape> = Tensor<(usize,), f64, Device, T>;
+
+thread_local! {
+    static DEVICE: RefCell<Option<Device>> = const { RefCell::new(None) };
+}
+
+/// This thread's device. Each worker thread gets its own (its own allocation cache, no lock
+/// shared between workers). The first call also pins dfdx's matrix kernels to one thread: the
+/// sampler and the meta-learner parallelize over tasks themselves, which keeps every reduction
+/// in a fixed order (bit-identical results for any worker count).
+pub fn device() -> Device {
+    static SINGLE_THREADED_KERNELS: std::sync::Once = std::sync::Once::new();
+    SINGLE_THREADED_KERNELS.call_once(|| {
+        // Fails only if a global pool already exists, which then is the caller's choice.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(1).build_global();
+    });
+    DEVICE.with(|d| d.borrow_mut().get_or_insert_with(Device::default).clone())
+}
+
+/// A row-major (rows x cols) matrix on this thread's device.
+pub fn matrix(data: &[f64], rows: usize, cols: usize) -> Matrix {
+    debug_assert_eq!(data.len(), rows * cols);
+    device().tensor_from_vec(data.to_vec(), (rows, cols))
+}
+
+/// The ReLU on/off pattern of every hidden layer for one batch at one parameter point
+/// (1.0 where the unit is active). Empty for smooth activations.
+#[derive(Clone, Debug)]
+pub struct ReluPattern {
+    masks: Vec<Matrix>,
+}
+
+/// The policy's parameters as dfdx tensors: dense layers (W as inputs x outputs, b) and the
+/// state-independent log standard deviation.
+#[derive(Clone, Debug)]
+pub struct Network {
+    activation: Activation,
+    weights: Vec<Matrix>,
+    biases: Vec<Vector>,
+    log_std: Vector,
+}
+
+impl Network {
+    /// Builds the tensors from a flat parameter vector laid out as [`PolicySpec::layers`].
+    pub fn new(spec: &PolicySpec, theta: &[f64]) -> Self {
+        assert_eq!(theta.len(), spec.num_params(), "parameter vector length");
+        let dev = device();
+        let layers = spec.layers();
+        let weights = layers
+            .iter()
+            .map(|l| {
+                let w = &theta[l.weight_offset..l.bias_offset];
+                dev.tensor_from_vec(w.to_vec(), (l.inputs, l.outputs))
+            })
+            .collect();
+        let biases = layers
+            .iter()
+            .map(|l| {
+                let b = &theta[l.bias_offset..l.bias_offset + l.outputs];
+                dev.tensor_from_vec(b.to_vec(), (l.outputs,))
+            })
+            .collect();
+        let log_std = dev.tensor_from_vec(theta[spec.log_std_offset()..].to_vec(), (spec.act_dim,));
+        Network {
+            activation: spec.activation,
+            weights,
+            biases,
+            log_std,
+        }
+    }
+
+    /// The log standard deviations (length act_dim).
+    pub fn log_std(&self) -> Vec<f64> {
+        self.log_std.as_vec()
+    }
+
+    /// The ReLU pattern of this network on `obs` (empty for tanh nets).
+    pub fn relu_pattern(&self, obs: &Matrix) -> ReluPattern {
+        if self.activation != Activation::Relu {
+            return ReluPattern { masks: Vec::new() };
+        }
+        let dev = device();
+        let mut masks = Vec::with_capacity(self.weights.len() - 1);
+        let mut h = obs.clone();
+        for layer in 0..self.weights.len() - 1 {
+            let z = self.affine(layer, h);
+            let (rows, cols) = *z.shape();
+            let mask: Vec<f64> = z
+                .as_vec()
+                .iter()
+                .map(|&v| if v > 0.0 { 1.0 } else { 0.0 })
+                .collect();
+            let mask = dev.tensor_from_vec(mask, (rows, cols));
+            h = z * mask.clone();
+            masks.push(mask);
+        }
+        ReluPattern { masks }
+    }
+
+    /// The action means mu(obs) (rows x act_dim). The tape, if any, enters through `obs` and every
+    /// parameter joins it, so `backward` yields gradients for all of them. With `pattern`, hidden
+    /// ReLU units use that frozen on/off pattern instead of their own sign.
+    pub fn mean<T>(&self, obs: Matrix<T>, pattern: Option<&ReluPattern>) -> Matrix<T>
+    where
+        T: Tape<f64, Device> + Merge<T> + Merge<NoneTape> + Default,
+    {
+        let last = self.weights.len() - 1;
+        let mut h = obs;
+        for layer in 0..last {
+            let z = self.affine(layer, h);
+            h = match (self.activation, pattern) {
+                (Activation::Relu, Some(p)) => z * p.masks[layer].clone(),
+                (Activation::Relu, None) => z.relu(),
+                (Activation::Tanh, _) => z.tanh(),
+            };
+        }
+        self.affine(last, h)
+    }
+
+    /// The log-std broadcast to (rows x act_dim), joined to tape `T`.
+    pub fn log_std_rows<T>(&self, rows: usize) -> Matrix<T>
+    where
+        T: Tape<f64, Device> + Default,
+    {
+        let act = self.log_std.shape().0;
+        self.log_std
+            .clone()
+            .put_tape(T::default())
+            .broadcast_like::<_, Axis<0>>(&(rows, act))
+    }
+
+    /// Copies the gradients of the parameters out of `grads` into a flat vector laid out like
+    /// the parameters. With `log_std_used = false` the loss did not involve the log-std and its
+    /// block is zero.
+    pub fn flat_gradient(&self, grads: &Gradients<f64, Device>, log_std_used: bool) -> Vec<f64> {
+        let mut flat = Vec::new();
+        for (w, b) in self.weights.iter().zip(&self.biases) {
+            flat.extend(grads.get(w).as_vec());
+            flat.extend(grads.get(b).as_vec());
+        }
+        if log_std_used {
+            flat.extend(grads.get(&self.log_std).as_vec());
+        } else {
+            flat.extend(std::iter::repeat_n(0.0, self.log_std.shape().0));
+        }
+        flat
+    }
+
+    /// x W + b for one layer, with the parameters joined to the input's tape.
+    fn affine<T>(&self, layer: usize, x: Matrix<T>) -> Matrix<T>
+    where
+        T: Tape<f64, Device> + Merge<T> + Default,
+    {
+        let rows = x.shape().0;
+        let w = self.weights[layer].clone().put_tape(T::default());
+        let b = self.biases[layer].clone().put_tape(T::default());
+        let outputs = b.shape().0;
+        x.matmul(w) + b.broadcast_like::<_, Axis<0>>(&(rows, outputs))
+    }
+}
