@@ -95,11 +95,7 @@ pub fn relu_pattern(spec: &PolicySpec, theta: &[f64], obs: &Matrix) -> ReluPatte
 }
 
 /// Central difference of `f` along `v` with step [`FD_EPSILON`]; see [`central_difference_at`].
-pub fn central_difference(
-    theta: &[f64],
-    v: &[f64],
-    f: impl Fn(&[f64]) -> Vec<f64>,
-) -> Vec<f64> {
+pub fn central_difference(theta: &[f64], v: &[f64], f: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
     central_difference_at(FD_EPSILON, theta, v, f)
 }
 
@@ -125,7 +121,10 @@ pub fn central_difference_at(
     let plus = f(&shifted(1.0));
     let minus = f(&shifted(-1.0));
     let scale = norm / (2.0 * epsilon);
-    plus.iter().zip(&minus).map(|(p, m)| (p - m) * scale).collect()
+    plus.iter()
+        .zip(&minus)
+        .map(|(p, m)| (p - m) * scale)
+        .collect()
 }
 
 /// Hessian-vector product of `Σ_t w_t log π_θ(a_t|s_t)` at θ, by a central difference of
@@ -157,7 +156,9 @@ pub fn fisher_vector_product(
     let act = spec.act_dim;
     let net = Network::new(spec, theta);
     let jv = central_difference(theta, v, |t| {
-        Network::new(spec, t).mean(obs.clone(), Some(pattern)).as_vec()
+        Network::new(spec, t)
+            .mean(obs.clone(), Some(pattern))
+            .as_vec()
     });
     let inv_var: Vec<f64> = net.log_std().iter().map(|ls| (-2.0 * ls).exp()).collect();
     let weighted: Vec<f64> = jv
@@ -165,7 +166,13 @@ pub fn fisher_vector_product(
         .enumerate()
         .map(|(k, x)| x * inv_var[k % act] / rows as f64)
         .collect();
-    let mut fv = mean_vjp(spec, theta, obs, &matrix(&weighted, rows, act), Some(pattern));
+    let mut fv = mean_vjp(
+        spec,
+        theta,
+        obs,
+        &matrix(&weighted, rows, act),
+        Some(pattern),
+    );
     let ls = spec.log_std_offset();
     for j in 0..act {
         fv[ls + j] = 2.0 * v[ls + j];

@@ -43,7 +43,12 @@ pub fn log_probs(means: &[f64], log_std: &[f64], actions: &[f64]) -> Vec<f64> {
 }
 
 /// Mean over rows of KL(old || new) for row-wise means and shared log-stds.
-pub fn mean_kl(means_old: &[f64], log_std_old: &[f64], means_new: &[f64], log_std_new: &[f64]) -> f64 {
+pub fn mean_kl(
+    means_old: &[f64],
+    log_std_old: &[f64],
+    means_new: &[f64],
+    log_std_new: &[f64],
+) -> f64 {
     let act_dim = log_std_old.len();
     let rows = means_old.len() / act_dim;
     let total: f64 = means_old

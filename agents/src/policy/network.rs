@@ -36,7 +36,9 @@ pub fn device() -> Device {
     static SINGLE_THREADED_KERNELS: std::sync::Once = std::sync::Once::new();
     SINGLE_THREADED_KERNELS.call_once(|| {
         // Fails only if a global pool already exists, which then is the caller's choice.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(1).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build_global();
     });
     DEVICE.with(|d| d.borrow_mut().get_or_insert_with(Device::default).clone())
 }
@@ -45,6 +47,11 @@ pub fn device() -> Device {
 pub fn matrix(data: &[f64], rows: usize, cols: usize) -> Matrix {
     debug_assert_eq!(data.len(), rows * cols);
     device().tensor_from_vec(data.to_vec(), (rows, cols))
+}
+
+/// A vector on this thread's device.
+pub fn vector(data: &[f64]) -> Vector {
+    device().tensor_from_vec(data.to_vec(), (data.len(),))
 }
 
 /// The ReLU on/off pattern of every hidden layer for one batch at one parameter point
@@ -91,6 +98,12 @@ impl Network {
             biases,
             log_std,
         }
+    }
+
+    /// Action means for row-major observations (rows x obs_dim), without a tape.
+    pub fn mean_values(&self, obs: &[f64], rows: usize) -> Vec<f64> {
+        self.mean(matrix(obs, rows, obs.len() / rows.max(1)), None)
+            .as_vec()
     }
 
     /// The log standard deviations (length act_dim).

@@ -8,7 +8,7 @@ use rand_distr::StandardNormal;
 
 use super::*;
 use crate::policy::gaussian;
-use crate::policy::network::device;
+use crate::policy::network::vector;
 use crate::policy::spec::Activation;
 
 const DIRECTIONS: usize = 20;
@@ -22,7 +22,9 @@ struct Problem {
 }
 
 fn gaussian_vec(rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {
-    (0..n).map(|_| rng.sample::<f64, _>(StandardNormal)).collect()
+    (0..n)
+        .map(|_| rng.sample::<f64, _>(StandardNormal))
+        .collect()
 }
 
 fn problem(activation: Activation, hidden: Vec<usize>, seed: u64) -> Problem {
@@ -66,7 +68,7 @@ fn problems() -> Vec<Problem> {
 
 impl Problem {
     fn weights_tensor(&self) -> Vector {
-        device().tensor_from_vec(self.weights.clone(), (self.weights.len(),))
+        vector(&self.weights)
     }
 
     /// Means with the ReLU pattern frozen at the base point (the function whose exact
@@ -200,7 +202,10 @@ fn hvp_agrees_across_finite_difference_steps() {
                 .sum::<f64>()
                 .sqrt();
             let norm = dot(&fine, &fine).sqrt();
-            assert!(err <= 1e-7 * norm, "HVP at eps 1e-4 vs 1e-5: {err:e} (norm {norm:e})");
+            assert!(
+                err <= 1e-7 * norm,
+                "HVP at eps 1e-4 vs 1e-5: {err:e} (norm {norm:e})"
+            );
         }
     }
 }
@@ -212,7 +217,12 @@ fn hvp_is_symmetric() {
         let mut rng = ChaCha8Rng::seed_from_u64(13);
         for _ in 0..DIRECTIONS {
             let (u, v) = (gaussian_vec(&mut rng, n), gaussian_vec(&mut rng, n));
-            assert_close(dot(&u, &p.hvp(&v)), dot(&v, &p.hvp(&u)), 1e-7, "u.Hv vs v.Hu");
+            assert_close(
+                dot(&u, &p.hvp(&v)),
+                dot(&v, &p.hvp(&u)),
+                1e-7,
+                "u.Hv vs v.Hu",
+            );
         }
     }
 }
@@ -252,9 +262,9 @@ fn fvp_matches_kl_curvature_and_is_positive_and_symmetric() {
             let ufu = dot(&u, &fu);
             assert!(ufu > 0.0, "u.Fu = {ufu:e}");
             let h = 1e-3;
-            let kl_curv =
-                (p.kl_from_base(&p.shifted(&[(h, &u)])) + p.kl_from_base(&p.shifted(&[(-h, &u)])))
-                    / (h * h);
+            let kl_curv = (p.kl_from_base(&p.shifted(&[(h, &u)]))
+                + p.kl_from_base(&p.shifted(&[(-h, &u)])))
+                / (h * h);
             assert_close(ufu, kl_curv, 1e-4, "u.Fu vs KL second difference");
             assert_close(dot(&v, &fu), dot(&u, &p.fvp(&v)), 1e-7, "v.Fu vs u.Fv");
         }

@@ -1,0 +1,185 @@
+//! The inner loop: adapt a parameter vector to one task by vanilla policy-gradient steps on
+//! trajectories sampled from that task (MAML paper, eq. (1) with the REINFORCE loss of eq. (4)).
+//! Training, evaluation and the baselines' fine-tuning all go through [`adapt_task`].
+
+use std::time::{Duration, Instant};
+
+use metarl_envs::Task;
+
+use crate::advantage::advantages;
+use crate::episodes::EpisodeBatch;
+use crate::policy::{vector, weighted_log_prob_gradient, PolicySpec, StateActionBatch, Vector};
+use crate::sampler::{sample_task, EnvPool};
+
+/// How advantages are estimated from one task's episodes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdvantageSettings {
+    /// Discount gamma.
+    pub gamma: f64,
+    /// GAE lambda.
+    pub gae_lambda: f64,
+    /// Normalize per task.
+    pub normalize: bool,
+}
+
+impl AdvantageSettings {
+    /// Linear-feature-baseline GAE advantages of every row of `episodes`.
+    pub fn advantages(&self, episodes: &EpisodeBatch) -> Vec<f64> {
+        advantages(
+            &episodes.obs,
+            episodes.obs_dim,
+            &episodes.rewards,
+            &episodes.episode_lengths,
+            &episodes.terminated,
+            self.gamma,
+            self.gae_lambda,
+            self.normalize,
+        )
+    }
+}
+
+/// Episodes of one task sampled with one parameter vector, ready for differentiation: the
+/// policy-gradient loss `L(θ) = −(1/N) Σ_t A_t log π_θ(a_t|s_t)` is `Σ_t w_t log π_θ` with
+/// `w_t = −A_t / N`.
+#[derive(Clone, Debug)]
+pub struct PolicyGradientData {
+    /// The parameters the episodes were sampled with.
+    pub theta: Vec<f64>,
+    /// The episodes.
+    pub episodes: EpisodeBatch,
+    /// Their advantages (one per row).
+    pub advantages: Vec<f64>,
+    /// States and actions on the device.
+    pub batch: StateActionBatch,
+    /// Loss weights `−A_t / N` on the device.
+    pub weights: Vector,
+}
+
+impl PolicyGradientData {
+    /// Computes advantages and loss weights for `episodes` sampled with `theta`.
+    pub fn new(theta: Vec<f64>, episodes: EpisodeBatch, settings: &AdvantageSettings) -> Self {
+        let advantages = settings.advantages(&episodes);
+        let batch = episodes.state_actions();
+        let weights = loss_weights(&advantages);
+        PolicyGradientData {
+            theta,
+            episodes,
+            advantages,
+            batch,
+            weights,
+        }
+    }
+
+    /// Gradient of the policy-gradient loss at `theta` (the data stay fixed).
+    pub fn loss_gradient(&self, spec: &PolicySpec, theta: &[f64]) -> Vec<f64> {
+        weighted_log_prob_gradient(spec, theta, &self.batch, &self.weights, None)
+    }
+}
+
+/// `−A_t / N` as a device vector.
+pub fn loss_weights(advantages: &[f64]) -> Vector {
+    let n = advantages.len().max(1) as f64;
+    let w: Vec<f64> = advantages.iter().map(|a| -a / n).collect();
+    vector(&w)
+}
+
+/// One inner step: the data it used and its learning rate.
+#[derive(Clone, Debug)]
+pub struct InnerStep {
+    /// Episodes sampled with θ_j and their loss.
+    pub data: PolicyGradientData,
+    /// Learning rate α_j of θ_{j+1} = θ_j − α_j ∇L_j(θ_j).
+    pub lr: f64,
+}
+
+/// An adapted task: the inner steps taken and the final batch sampled with the adapted θ'.
+#[derive(Clone, Debug)]
+pub struct Adaptation {
+    /// One entry per inner step (θ_0 = the meta-parameters).
+    pub steps: Vec<InnerStep>,
+    /// The adapted parameters θ' = θ_k.
+    pub adapted: Vec<f64>,
+    /// Episodes sampled with θ' (MAML's validation batch; the evaluation's last row).
+    pub validation: EpisodeBatch,
+    /// Time spent sampling episodes (the rest of the adaptation is advantages and gradients).
+    pub sampling_time: Duration,
+}
+
+impl Adaptation {
+    /// Mean return after 0, 1, …, k inner steps.
+    pub fn returns(&self) -> Vec<f64> {
+        let mut r: Vec<f64> = self
+            .steps
+            .iter()
+            .map(|s| s.data.episodes.mean_return())
+            .collect();
+        r.push(self.validation.mean_return());
+        r
+    }
+
+    /// Env steps sampled in total.
+    pub fn env_steps(&self) -> usize {
+        self.steps
+            .iter()
+            .map(|s| s.data.episodes.rows())
+            .sum::<usize>()
+            + self.validation.rows()
+    }
+}
+
+/// Adapts `theta` to `task`: for each learning rate α_j, samples `episodes` episodes with θ_j,
+/// takes θ_{j+1} = θ_j − α_j ∇L_j(θ_j), and finally samples `episodes` episodes with θ_k.
+/// Episode `e` of stage `j` (j = k is the final batch) uses seed `episode_seed(j, e)`.
+#[allow(clippy::too_many_arguments)]
+pub fn adapt_task(
+    pool: &mut EnvPool<'_>,
+    spec: &PolicySpec,
+    theta: &[f64],
+    task: &Task,
+    lrs: &[f64],
+    episodes: usize,
+    settings: &AdvantageSettings,
+    episode_seed: impl Fn(usize, usize) -> u64,
+) -> Adaptation {
+    let mut current = theta.to_vec();
+    let mut steps = Vec::with_capacity(lrs.len());
+    let mut sampling_time = Duration::ZERO;
+    let mut sample = |theta: &[f64], stage: usize| {
+        let t = Instant::now();
+        let batch = sample_task(pool, spec, theta, task, episodes, |e| {
+            episode_seed(stage, e)
+        });
+        sampling_time += t.elapsed();
+        batch
+    };
+    for (j, &lr) in lrs.iter().enumerate() {
+        let batch = sample(&current, j);
+        let data = PolicyGradientData::new(current.clone(), batch, settings);
+        current = gradient_step(&current, &data.loss_gradient(spec, &current), lr);
+        steps.push(InnerStep { data, lr });
+    }
+    let validation = sample(&current, lrs.len());
+    Adaptation {
+        steps,
+        adapted: current,
+        validation,
+        sampling_time,
+    }
+}
+
+/// θ − α g.
+pub fn gradient_step(theta: &[f64], gradient: &[f64], lr: f64) -> Vec<f64> {
+    theta
+        .iter()
+        .zip(gradient)
+        .map(|(t, g)| t - lr * g)
+        .collect()
+}
+
+/// Re-runs the inner updates from new meta-parameters on the same data (the line search's
+/// candidates): θ_0 = θ, θ_{j+1} = θ_j − α_j ∇L_j(θ_j). Returns θ_k.
+pub fn readapt(spec: &PolicySpec, theta: &[f64], steps: &[InnerStep]) -> Vec<f64> {
+    steps.iter().fold(theta.to_vec(), |current, step| {
+        gradient_step(&current, &step.data.loss_gradient(spec, &current), step.lr)
+    })
+}

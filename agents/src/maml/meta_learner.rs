@@ -1,0 +1,267 @@
+//! MAML-TRPO meta-training (Finn et al. 2017, Algorithm 3 with TRPO as the meta-optimizer),
+//! one meta-iteration at a time:
+//!
+//! 1. draw a meta-batch of tasks;
+//! 2. per task (in parallel): sample K episodes with θ, adapt θ' = θ − α ∇L_in(θ) (repeat for
+//!    more inner steps), sample K validation episodes with θ';
+//! 3. meta-gradient g = mean_i (I − α H_i) ∇_{θ'} L_out,i (second order; FOMAML drops H);
+//! 4. TRPO: x = CG(M + λI, g) with M = mean_i J_i^T F_i J_i, step scaled to the KL radius,
+//!    backtracking until the surrogate improves with KL ≤ max_kl on the adapted policies.
+
+use std::time::{Duration, Instant};
+
+use metarl_envs::TaskDistribution;
+use serde::{Deserialize, Serialize};
+
+use super::adaptation::{adapt_task, AdvantageSettings};
+use super::config::MamlConfig;
+use super::task_objective::TaskObjective;
+use crate::parallel::parallel_map;
+use crate::policy::PolicySpec;
+use crate::sampler::EnvPool;
+use crate::seeding::{derive_rng, derive_seed, Stream};
+use crate::trpo::{trpo_step, Candidate, TrpoConfig};
+
+/// What one meta-iteration did (one line of `metrics.jsonl`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IterationMetrics {
+    /// Meta-iteration index (0-based).
+    pub iteration: u64,
+    /// Mean return of the episodes sampled with θ (before adaptation).
+    pub return_pre: f64,
+    /// Mean return of the validation episodes sampled with the adapted θ'.
+    pub return_post: f64,
+    /// Mean KL between the old and new adapted policies (0 if the step was rejected).
+    pub kl: f64,
+    /// Meta-surrogate at θ_old.
+    pub surrogate_before: f64,
+    /// Meta-surrogate after the update.
+    pub surrogate_after: f64,
+    /// Line-search steps evaluated.
+    pub line_search_steps: usize,
+    /// Whether the TRPO step was accepted.
+    pub step_accepted: bool,
+    /// Norm of the meta-gradient.
+    pub gradient_norm: f64,
+    /// Mean log standard deviation of the policy after the update.
+    pub log_std_mean: f64,
+    /// Env steps sampled this iteration (all inner and validation batches).
+    pub env_steps: usize,
+    /// Wall-clock seconds of the iteration.
+    pub seconds: f64,
+    /// Seconds sampling episodes (worker time divided by the worker count).
+    pub seconds_sampling: f64,
+    /// Seconds in inner-loop gradients and advantages (worker time / workers).
+    pub seconds_inner: f64,
+    /// Seconds preparing the curvature data and computing the meta-gradient.
+    pub seconds_meta_gradient: f64,
+    /// Seconds in conjugate gradient (metric-vector products).
+    pub seconds_cg: f64,
+    /// Seconds in the line search.
+    pub seconds_line_search: f64,
+}
+
+/// A MAML-TRPO meta-learner: the meta-parameters and everything needed to update them.
+pub struct MamlTrpo<'a> {
+    dist: &'a dyn TaskDistribution,
+    spec: PolicySpec,
+    maml: MamlConfig,
+    trpo: TrpoConfig,
+    seed: u64,
+    workers: usize,
+    theta: Vec<f64>,
+}
+
+impl<'a> MamlTrpo<'a> {
+    /// A learner over `dist` starting from `theta`. `workers` threads sample and differentiate
+    /// tasks in parallel; results do not depend on it.
+    pub fn new(
+        dist: &'a dyn TaskDistribution,
+        spec: PolicySpec,
+        maml: MamlConfig,
+        trpo: TrpoConfig,
+        seed: u64,
+        workers: usize,
+        theta: Vec<f64>,
+    ) -> Self {
+        assert_eq!(theta.len(), spec.num_params(), "theta matches the policy");
+        MamlTrpo {
+            dist,
+            spec,
+            maml,
+            trpo,
+            seed,
+            workers: workers.max(1),
+            theta,
+        }
+    }
+
+    /// The current meta-parameters.
+    pub fn theta(&self) -> &[f64] {
+        &self.theta
+    }
+
+    /// The policy architecture.
+    pub fn spec(&self) -> &PolicySpec {
+        &self.spec
+    }
+
+    fn advantage_settings(&self) -> AdvantageSettings {
+        AdvantageSettings {
+            gamma: self.maml.gamma,
+            gae_lambda: self.maml.gae_lambda,
+            normalize: self.maml.normalize_advantages,
+        }
+    }
+
+    /// Runs meta-iteration `iteration`; every random draw derives from (seed, iteration).
+    pub fn iteration(&mut self, iteration: u64) -> IterationMetrics {
+        let start = Instant::now();
+        let (spec, maml, seed) = (&self.spec, &self.maml, self.seed);
+        let tasks = self.dist.sample_tasks(
+            &mut derive_rng(seed, Stream::TrainTasks, &[iteration]),
+            maml.meta_batch_size,
+        );
+        let settings = self.advantage_settings();
+        let lrs = maml.inner_lrs();
+        let theta = &self.theta;
+        let dist = self.dist;
+
+        // 2. Adapt every task (sampling + inner gradients), then prepare its objective.
+        let prepared = parallel_map(
+            self.workers,
+            tasks.len(),
+            || EnvPool::new(dist),
+            |pool, i| {
+                let t0 = Instant::now();
+                let adaptation = adapt_task(
+                    pool,
+                    spec,
+                    theta,
+                    &tasks[i],
+                    &lrs,
+                    maml.episodes_per_task,
+                    &settings,
+                    |stage, e| {
+                        derive_seed(
+                            seed,
+                            Stream::TrainEpisodes,
+                            &[iteration, i as u64, stage as u64, e as u64],
+                        )
+                    },
+                );
+                let adapt_time = t0.elapsed();
+                let t1 = Instant::now();
+                let mut rng = derive_rng(seed, Stream::Subsample, &[iteration, i as u64]);
+                let objective = TaskObjective::new(
+                    spec,
+                    adaptation,
+                    &settings,
+                    maml.curvature_subsample,
+                    &mut rng,
+                );
+                let gradient = objective.meta_gradient(spec, maml.first_order);
+                (objective, gradient, adapt_time, t1.elapsed())
+            },
+        );
+        let n = prepared.len() as f64;
+        let workers = self.workers.min(prepared.len()).max(1) as f64;
+        let mut objectives = Vec::with_capacity(prepared.len());
+        let mut gradient = vec![0.0; theta.len()];
+        let (mut adapt_time, mut meta_time) = (Duration::ZERO, Duration::ZERO);
+        for (objective, g, a, m) in prepared {
+            for (acc, gi) in gradient.iter_mut().zip(&g) {
+                *acc += gi / n;
+            }
+            adapt_time += a;
+            meta_time += m;
+            objectives.push(objective);
+        }
+        let returns: Vec<Vec<f64>> = objectives
+            .iter()
+            .map(|o| o.adaptation().returns())
+            .collect();
+        let return_pre = returns.iter().map(|r| r[0]).sum::<f64>() / n;
+        let return_post = returns.iter().map(|r| r[r.len() - 1]).sum::<f64>() / n;
+        let env_steps = objectives.iter().map(|o| o.adaptation().env_steps()).sum();
+        let surrogate_before = objectives.iter().map(|o| o.surrogate_before()).sum::<f64>() / n;
+        let sampling_time: Duration = objectives
+            .iter()
+            .map(|o| o.adaptation().sampling_time)
+            .sum();
+
+        // 3-4. TRPO on the meta-objective.
+        let first_order = maml.first_order;
+        let workers_n = self.workers;
+        let mut cg_time = Duration::ZERO;
+        let mut line_search_time = Duration::ZERO;
+        let step = {
+            let objectives = &objectives;
+            trpo_step(
+                &self.trpo,
+                theta,
+                &gradient,
+                surrogate_before,
+                |v| {
+                    let t = Instant::now();
+                    let products = parallel_map(
+                        workers_n,
+                        objectives.len(),
+                        || (),
+                        |_, i| objectives[i].metric_product(spec, v, first_order),
+                    );
+                    cg_time += t.elapsed();
+                    mean_of(&products)
+                },
+                |candidate| {
+                    let t = Instant::now();
+                    let values: Vec<Candidate> = parallel_map(
+                        workers_n,
+                        objectives.len(),
+                        || (),
+                        |_, i| objectives[i].evaluate(spec, candidate),
+                    );
+                    line_search_time += t.elapsed();
+                    Candidate {
+                        surrogate: values.iter().map(|c| c.surrogate).sum::<f64>() / n,
+                        kl: values.iter().map(|c| c.kl).sum::<f64>() / n,
+                    }
+                },
+            )
+        };
+        self.theta = step.theta;
+        let log_std = &self.theta[spec.log_std_offset()..];
+        let sampling_seconds = sampling_time.as_secs_f64() / workers;
+        IterationMetrics {
+            iteration,
+            return_pre,
+            return_post,
+            kl: step.kl,
+            surrogate_before,
+            surrogate_after: step.surrogate,
+            line_search_steps: step.line_search_steps,
+            step_accepted: step.accepted,
+            gradient_norm: step.gradient_norm,
+            log_std_mean: log_std.iter().sum::<f64>() / log_std.len() as f64,
+            env_steps,
+            seconds: start.elapsed().as_secs_f64(),
+            seconds_sampling: sampling_seconds,
+            seconds_inner: adapt_time.as_secs_f64() / workers - sampling_seconds,
+            seconds_meta_gradient: meta_time.as_secs_f64() / workers,
+            seconds_cg: cg_time.as_secs_f64(),
+            seconds_line_search: line_search_time.as_secs_f64(),
+        }
+    }
+}
+
+/// Element-wise mean of equally long vectors, summed in index order.
+fn mean_of(vectors: &[Vec<f64>]) -> Vec<f64> {
+    let n = vectors.len().max(1) as f64;
+    let mut out = vec![0.0; vectors.first().map_or(0, Vec::len)];
+    for v in vectors {
+        for (o, x) in out.iter_mut().zip(v) {
+            *o += x / n;
+        }
+    }
+    out
+}

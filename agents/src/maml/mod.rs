@@ -1,0 +1,13 @@
+//! Model-agnostic meta-learning for RL with a TRPO meta-optimizer (Finn et al. 2017).
+
+pub mod adaptation;
+pub mod config;
+pub mod meta_learner;
+pub mod task_objective;
+
+pub use adaptation::{
+    adapt_task, readapt, Adaptation, AdvantageSettings, InnerStep, PolicyGradientData,
+};
+pub use config::MamlConfig;
+pub use meta_learner::{IterationMetrics, MamlTrpo};
+pub use task_objective::TaskObjective;

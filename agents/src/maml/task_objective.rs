@@ -1,0 +1,220 @@
+//! One task's share of the MAML-TRPO meta-objective (DESIGN.md §2): the TRPO surrogate of the
+//! adapted policy, its exact KL, the second-order meta-gradient `(I − αH) ∇_{θ'} L_out` and the
+//! KL-Hessian product `J^T F J v` with `J = dθ'/dθ = Π_j (I − α_j H_j)`.
+
+use rand::seq::index::sample;
+use rand_chacha::ChaCha8Rng;
+
+use super::adaptation::{loss_weights, readapt, Adaptation, AdvantageSettings, PolicyGradientData};
+use crate::policy::{
+    fisher_vector_product, gaussian, matrix, relu_pattern, weighted_log_prob_gradient,
+    weighted_log_prob_hvp, Matrix, Network, PolicySpec, ReluPattern, StateActionBatch, Vector,
+};
+use crate::trpo::Candidate;
+
+/// The Hessian of one inner loss at θ_j, on every row (meta-gradient) and on a row subsample
+/// (TRPO metric).
+struct InnerCurvature {
+    theta: Vec<f64>,
+    lr: f64,
+    full_pattern: ReluPattern,
+    sub_batch: StateActionBatch,
+    sub_weights: Vector,
+    sub_pattern: ReluPattern,
+}
+
+/// Everything one task contributes to a MAML-TRPO update, fixed at θ_old.
+pub struct TaskObjective {
+    adaptation: Adaptation,
+    inner: Vec<InnerCurvature>,
+    validation: PolicyGradientData,
+    old_log_probs: Vec<f64>,
+    old_means: Vec<f64>,
+    old_log_std: Vec<f64>,
+    surrogate_before: f64,
+    fisher_obs: Matrix,
+    fisher_pattern: ReluPattern,
+}
+
+/// Rows kept by a subsample of `fraction` of `rows` (sorted; all rows for fraction 1).
+fn subsample_rows(rows: usize, fraction: f64, rng: &mut ChaCha8Rng) -> Vec<usize> {
+    let keep = ((rows as f64 * fraction).ceil() as usize).clamp(1.min(rows), rows);
+    if keep == rows {
+        return (0..rows).collect();
+    }
+    let mut idx = sample(rng, rows, keep).into_vec();
+    idx.sort_unstable();
+    idx
+}
+
+fn gather(values: &[f64], width: usize, rows: &[usize]) -> Vec<f64> {
+    rows.iter()
+        .flat_map(|&r| &values[r * width..(r + 1) * width])
+        .copied()
+        .collect()
+}
+
+impl TaskObjective {
+    /// Prepares a task after its adaptation: validation advantages and old log-probs at θ'_old,
+    /// and the ReLU patterns and row subsamples (`subsample` of the rows, drawn from `rng`) of the
+    /// curvature products.
+    pub fn new(
+        spec: &PolicySpec,
+        adaptation: Adaptation,
+        settings: &AdvantageSettings,
+        subsample: f64,
+        rng: &mut ChaCha8Rng,
+    ) -> Self {
+        let inner = adaptation
+            .steps
+            .iter()
+            .map(|step| {
+                let data = &step.data;
+                let eps = &data.episodes;
+                let rows = subsample_rows(eps.rows(), subsample, rng);
+                let sub_batch = StateActionBatch::new(
+                    &gather(&eps.obs, eps.obs_dim, &rows),
+                    eps.obs_dim,
+                    &gather(&eps.actions, eps.act_dim, &rows),
+                    eps.act_dim,
+                );
+                let sub_pattern = relu_pattern(spec, &data.theta, &sub_batch.obs);
+                InnerCurvature {
+                    theta: data.theta.clone(),
+                    lr: step.lr,
+                    full_pattern: relu_pattern(spec, &data.theta, &data.batch.obs),
+                    sub_weights: loss_weights(&gather(&data.advantages, 1, &rows)),
+                    sub_batch,
+                    sub_pattern,
+                }
+            })
+            .collect();
+        let adapted = adaptation.adapted.clone();
+        let validation =
+            PolicyGradientData::new(adapted.clone(), adaptation.validation.clone(), settings);
+        let net = Network::new(spec, &adapted);
+        let eps = &validation.episodes;
+        let old_means = net.mean_values(&eps.obs, eps.rows());
+        let old_log_std = net.log_std();
+        let old_log_probs = gaussian::log_probs(&old_means, &old_log_std, &eps.actions);
+        let rows = subsample_rows(eps.rows(), subsample, rng);
+        let fisher_obs = matrix(
+            &gather(&eps.obs, eps.obs_dim, &rows),
+            rows.len(),
+            eps.obs_dim,
+        );
+        let fisher_pattern = relu_pattern(spec, &adapted, &fisher_obs);
+        let mut objective = TaskObjective {
+            adaptation,
+            inner,
+            validation,
+            old_log_probs,
+            old_means,
+            old_log_std,
+            surrogate_before: 0.0,
+            fisher_obs,
+            fisher_pattern,
+        };
+        objective.surrogate_before = objective.surrogate_and_kl(spec, &adapted).surrogate;
+        objective
+    }
+
+    /// The task's adaptation (episodes and parameters).
+    pub fn adaptation(&self) -> &Adaptation {
+        &self.adaptation
+    }
+
+    /// The surrogate at θ_old (−mean advantage, ratio 1).
+    pub fn surrogate_before(&self) -> f64 {
+        self.surrogate_before
+    }
+
+    /// TRPO surrogate `−(1/N) Σ_t exp(log π_θ'(a_t|s_t) − log π_old(a_t|s_t)) A_t` and mean
+    /// KL(π_old || π_θ') over the validation states, for adapted parameters θ'.
+    pub fn surrogate_and_kl(&self, spec: &PolicySpec, adapted: &[f64]) -> Candidate {
+        let net = Network::new(spec, adapted);
+        let eps = &self.validation.episodes;
+        let means = net.mean_values(&eps.obs, eps.rows());
+        let log_std = net.log_std();
+        let log_probs = gaussian::log_probs(&means, &log_std, &eps.actions);
+        let n = log_probs.len().max(1) as f64;
+        let surrogate = -log_probs
+            .iter()
+            .zip(&self.old_log_probs)
+            .zip(&self.validation.advantages)
+            .map(|((lp, old), a)| (lp - old).exp() * a)
+            .sum::<f64>()
+            / n;
+        let kl = gaussian::mean_kl(&self.old_means, &self.old_log_std, &means, &log_std);
+        Candidate { surrogate, kl }
+    }
+
+    /// Adapts candidate meta-parameters on the stored inner data and evaluates the result.
+    pub fn evaluate(&self, spec: &PolicySpec, theta: &[f64]) -> Candidate {
+        let steps = &self.adaptation.steps;
+        self.surrogate_and_kl(spec, &readapt(spec, theta, steps))
+    }
+
+    /// The meta-gradient `∇_θ L_out(θ'(θ)) = J^T ∇_{θ'} L_out` (the surrogate's gradient at the
+    /// sampling policy is the policy gradient of the validation batch). First-order MAML takes
+    /// J = I. The Hessians use every row.
+    pub fn meta_gradient(&self, spec: &PolicySpec, first_order: bool) -> Vec<f64> {
+        let v = &self.validation;
+        let mut g = weighted_log_prob_gradient(spec, &v.theta, &v.batch, &v.weights, None);
+        if !first_order {
+            for (step, curv) in self.adaptation.steps.iter().zip(&self.inner).rev() {
+                let data = &step.data;
+                let hv = weighted_log_prob_hvp(
+                    spec,
+                    &curv.theta,
+                    &data.batch,
+                    &data.weights,
+                    &curv.full_pattern,
+                    &g,
+                );
+                axpy(-curv.lr, &hv, &mut g);
+            }
+        }
+        g
+    }
+
+    /// `J^T F J v`: the Hessian at θ_old of this task's mean KL(π_θ'_old || π_θ'(θ)) applied to v,
+    /// with F the Fisher of the adapted policy, on the row subsample.
+    pub fn metric_product(&self, spec: &PolicySpec, v: &[f64], first_order: bool) -> Vec<f64> {
+        let mut x = v.to_vec();
+        if !first_order {
+            for curv in &self.inner {
+                self.apply_inner_factor(spec, curv, &mut x);
+            }
+        }
+        let adapted = &self.validation.theta;
+        let mut y =
+            fisher_vector_product(spec, adapted, &self.fisher_obs, &self.fisher_pattern, &x);
+        if !first_order {
+            for curv in self.inner.iter().rev() {
+                self.apply_inner_factor(spec, curv, &mut y);
+            }
+        }
+        y
+    }
+
+    /// x ← (I − α_j H_j) x on the row subsample.
+    fn apply_inner_factor(&self, spec: &PolicySpec, curv: &InnerCurvature, x: &mut Vec<f64>) {
+        let hx = weighted_log_prob_hvp(
+            spec,
+            &curv.theta,
+            &curv.sub_batch,
+            &curv.sub_weights,
+            &curv.sub_pattern,
+            x,
+        );
+        axpy(-curv.lr, &hx, x);
+    }
+}
+
+/// y ← y + a x.
+fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}

@@ -1,0 +1,111 @@
+//! The episode sampler: for a batch of tasks, K episodes per task with a given parameter vector,
+//! tasks spread over a crossbeam worker pool.
+//!
+//! Every episode's randomness (env reset seed and action noise) comes from its own seed, which the
+//! caller derives from (run seed, iteration, task, phase, episode); a task's K episodes always run
+//! together on one worker in lock step (one batched policy forward per time step), so results are
+//! bit-identical for any number of workers.
+
+use metarl_envs::{Env, Task, TaskDistribution};
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::episodes::EpisodeBatch;
+use crate::policy::{Network, PolicySpec};
+
+/// Reusable environments of one worker (one per concurrent episode).
+pub struct EnvPool<'a> {
+    dist: &'a dyn TaskDistribution,
+    envs: Vec<Box<dyn Env>>,
+}
+
+impl<'a> EnvPool<'a> {
+    /// An empty pool that creates environments of `dist` on demand.
+    pub fn new(dist: &'a dyn TaskDistribution) -> Self {
+        EnvPool {
+            dist,
+            envs: Vec::new(),
+        }
+    }
+
+    fn take(&mut self, n: usize) -> &mut [Box<dyn Env>] {
+        while self.envs.len() < n {
+            self.envs.push(self.dist.make_env());
+        }
+        &mut self.envs[..n]
+    }
+}
+
+/// One episode in progress.
+struct Running {
+    rng: ChaCha8Rng,
+    obs: Vec<f64>,
+    record: EpisodeBatch,
+    done: bool,
+}
+
+/// Samples `episodes` episodes of `task` with the Gaussian policy `theta`, in lock step.
+/// Episode `e` draws its env reset seed and its action noise from `episode_seed(e)`.
+/// Actions are recorded as sampled (a = mu + sigma * xi); the env clips them.
+pub fn sample_task(
+    pool: &mut EnvPool<'_>,
+    spec: &PolicySpec,
+    theta: &[f64],
+    task: &Task,
+    episodes: usize,
+    episode_seed: impl Fn(usize) -> u64,
+) -> EpisodeBatch {
+    let (obs_dim, act_dim) = (spec.obs_dim, spec.act_dim);
+    let net = Network::new(spec, theta);
+    let std: Vec<f64> = net.log_std().iter().map(|ls| ls.exp()).collect();
+    let envs = pool.take(episodes);
+    let mut running: Vec<Running> = envs
+        .iter_mut()
+        .enumerate()
+        .map(|(e, env)| {
+            let mut rng = ChaCha8Rng::seed_from_u64(episode_seed(e));
+            env.set_task(task);
+            let obs = env.reset(rng.next_u64());
+            Running {
+                rng,
+                obs,
+                record: EpisodeBatch::new(obs_dim, act_dim),
+                done: false,
+            }
+        })
+        .collect();
+    let mut active: Vec<usize> = (0..episodes).collect();
+    let mut obs_rows = Vec::with_capacity(episodes * obs_dim);
+    let mut action = vec![0.0; act_dim];
+    while !active.is_empty() {
+        obs_rows.clear();
+        for &e in &active {
+            obs_rows.extend(&running[e].obs);
+        }
+        let means = net.mean_values(&obs_rows, active.len());
+        for (row, &e) in active.iter().enumerate() {
+            let ep = &mut running[e];
+            for j in 0..act_dim {
+                let xi: f64 = StandardNormal.sample(&mut ep.rng);
+                action[j] = means[row * act_dim + j] + std[j] * xi;
+            }
+            let step = envs[e].step(&action);
+            ep.record.obs.extend(&ep.obs);
+            ep.record.actions.extend(&action);
+            ep.record.rewards.push(step.reward);
+            ep.obs = step.obs;
+            if step.terminated || step.truncated {
+                ep.record.episode_lengths.push(ep.record.rewards.len());
+                ep.record.terminated.push(step.terminated);
+                ep.done = true;
+            }
+        }
+        active.retain(|&e| !running[e].done);
+    }
+    let mut batch = EpisodeBatch::new(obs_dim, act_dim);
+    for ep in &running {
+        batch.push_episode(&ep.record);
+    }
+    batch
+}

@@ -1,0 +1,20 @@
+//! Environments and task distributions for meta-reinforcement learning.
+//!
+//! The contract ([`Env`], [`TaskDistribution`], [`BoxSpace`]) follows Gymnasium's semantics;
+//! [`check_env`] is its conformance check; [`task_distribution`] builds a family by name.
+
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod env;
+pub mod nav2d;
+pub mod registry;
+pub mod space;
+pub mod task;
+
+pub use check::check_env;
+pub use env::{Env, Step};
+pub use nav2d::{Nav2d, Nav2dTasks};
+pub use registry::{task_distribution, EnvError, ENV_NAMES};
+pub use space::BoxSpace;
+pub use task::{Task, TaskDistribution};
