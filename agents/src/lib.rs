@@ -4,6 +4,7 @@
 pub mod advantage;
 pub mod baseline;
 pub mod episodes;
+pub mod evaluation;
 pub mod maml;
 pub mod parallel;
 pub mod policy;

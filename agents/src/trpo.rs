@@ -65,13 +65,22 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// The result of a conjugate-gradient solve.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CgSolution {
+    /// The approximate solution x of A x = b.
+    pub x: Vec<f64>,
+    /// x·A x, from the solver's own residual: x·(b − r) (saves one product).
+    pub x_ax: f64,
+}
+
 /// Solves `A x = b` for symmetric positive-definite `A` given as a product `a(v) = A v`, with at
 /// most `iterations` conjugate-gradient steps from x = 0 (stops early once |r|^2 < 1e-10).
 pub fn conjugate_gradient(
     mut a: impl FnMut(&[f64]) -> Vec<f64>,
     b: &[f64],
     iterations: usize,
-) -> Vec<f64> {
+) -> CgSolution {
     let mut x = vec![0.0; b.len()];
     let mut r = b.to_vec();
     let mut p = b.to_vec();
@@ -93,7 +102,8 @@ pub fn conjugate_gradient(
         }
         rr = rr_new;
     }
-    x
+    let x_ax = dot(&x, b) - dot(&x, &r);
+    CgSolution { x, x_ax }
 }
 
 /// The value of the objective and the exact KL at one candidate.
@@ -145,15 +155,17 @@ pub fn trpo_step(
         kl: 0.0,
         gradient_norm,
     };
-    let damped = |v: &[f64], metric: &mut dyn FnMut(&[f64]) -> Vec<f64>| {
+    let damped = |v: &[f64]| {
         let mut mv = metric(v);
         for (m, x) in mv.iter_mut().zip(v) {
             *m += config.cg_damping * x;
         }
         mv
     };
-    let direction = conjugate_gradient(|v| damped(v, &mut metric), gradient, config.cg_iterations);
-    let shs = dot(&direction, &damped(&direction, &mut metric));
+    let CgSolution {
+        x: direction,
+        x_ax: shs,
+    } = conjugate_gradient(damped, gradient, config.cg_iterations);
     if !(shs > 0.0 && shs.is_finite()) || !direction.iter().all(|x| x.is_finite()) {
         return kept(0);
     }
@@ -201,11 +213,23 @@ mod tests {
     #[test]
     fn conjugate_gradient_solves_an_spd_system_in_n_steps() {
         let b = [1.0, 2.0, 3.0];
-        let x = conjugate_gradient(spd_product, &b, 3);
-        let ax = spd_product(&x);
+        let solution = conjugate_gradient(spd_product, &b, 3);
+        let ax = spd_product(&solution.x);
         for (a, b) in ax.iter().zip(&b) {
             assert!((a - b).abs() < 1e-12, "{ax:?}");
         }
+        assert!((solution.x_ax - dot(&solution.x, &ax)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn cg_quadratic_form_from_the_residual_matches_an_extra_product_when_truncated() {
+        let b = [1.0, -2.0, 0.5];
+        let solution = conjugate_gradient(spd_product, &b, 2);
+        let direct = dot(&solution.x, &spd_product(&solution.x));
+        assert!(
+            (solution.x_ax - direct).abs() < 1e-12 * direct.abs(),
+            "{solution:?} {direct}"
+        );
     }
 
     #[test]

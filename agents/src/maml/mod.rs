@@ -11,3 +11,6 @@ pub use adaptation::{
 pub use config::MamlConfig;
 pub use meta_learner::{IterationMetrics, MamlTrpo};
 pub use task_objective::TaskObjective;
+
+#[cfg(test)]
+mod tests;

@@ -104,19 +104,20 @@ impl TaskObjective {
             eps.obs_dim,
         );
         let fisher_pattern = relu_pattern(spec, &adapted, &fisher_obs);
-        let mut objective = TaskObjective {
+        // At θ'_old every ratio is exp(0) = 1: the surrogate is minus the mean advantage.
+        let advantages = &validation.advantages;
+        let surrogate_before = -advantages.iter().sum::<f64>() / advantages.len().max(1) as f64;
+        TaskObjective {
             adaptation,
             inner,
             validation,
             old_log_probs,
             old_means,
             old_log_std,
-            surrogate_before: 0.0,
+            surrogate_before,
             fisher_obs,
             fisher_pattern,
-        };
-        objective.surrogate_before = objective.surrogate_and_kl(spec, &adapted).surrogate;
-        objective
+        }
     }
 
     /// The task's adaptation (episodes and parameters).

@@ -1,0 +1,215 @@
+//! Policy checkpoints: a safetensors file holding the flat parameter vector (f64) plus metadata
+//! that rebuilds the policy and ties it to its environment. Written atomically (temp file, fsync,
+//! rename), so a crash never leaves a half-written checkpoint behind.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
+use metarl_agents::{Activation, PolicySpec};
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+
+/// Format tag stored in every checkpoint.
+const FORMAT: &str = "metarl-policy-v1";
+const THETA: &str = "theta";
+
+/// A saved policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checkpoint {
+    /// Environment (task distribution) the policy was trained on.
+    pub env: String,
+    /// Architecture.
+    pub spec: PolicySpec,
+    /// Flat parameters.
+    pub theta: Vec<f64>,
+    /// Meta-iteration the parameters were used in (or reached after).
+    pub iteration: u64,
+    /// Post-adaptation return measured with these parameters (NaN if unknown).
+    pub return_post: f64,
+}
+
+impl Checkpoint {
+    /// Writes the checkpoint to `path` atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let bytes: Vec<u8> = self.theta.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let view = TensorView::new(Dtype::F64, vec![self.theta.len()], &bytes)
+            .map_err(|e| anyhow!("{e:?}"))?;
+        let hidden: Vec<String> = self.spec.hidden.iter().map(|h| h.to_string()).collect();
+        let metadata: HashMap<String, String> = [
+            ("format", FORMAT.to_string()),
+            ("env", self.env.clone()),
+            ("obs_dim", self.spec.obs_dim.to_string()),
+            ("act_dim", self.spec.act_dim.to_string()),
+            ("hidden", hidden.join(",")),
+            ("activation", self.spec.activation.name().to_string()),
+            ("iteration", self.iteration.to_string()),
+            ("return_post", self.return_post.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let data = safetensors::serialize([(THETA, view)], &Some(metadata))
+            .map_err(|e| anyhow!("cannot serialize checkpoint: {e:?}"))?;
+        write_atomically(path, &data)
+    }
+
+    /// Reads and checks a checkpoint; every problem is a one-line error naming the file.
+    pub fn load(path: &Path) -> Result<Checkpoint> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read checkpoint {}", path.display()))?;
+        Checkpoint::decode(&bytes)
+            .with_context(|| format!("corrupt or incompatible checkpoint {}", path.display()))
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Checkpoint> {
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| anyhow!("{e:?}"))?;
+        let meta = header.metadata().clone().unwrap_or_default();
+        let field = |key: &str| -> Result<&String> {
+            meta.get(key)
+                .ok_or_else(|| anyhow!("missing metadata `{key}`"))
+        };
+        if field("format")? != FORMAT {
+            bail!("unknown format `{}`", field("format")?);
+        }
+        let number = |key: &str| -> Result<usize> {
+            field(key)?
+                .parse()
+                .map_err(|_| anyhow!("bad metadata `{key}`"))
+        };
+        let hidden = field("hidden")?;
+        let hidden = if hidden.is_empty() {
+            Vec::new()
+        } else {
+            hidden
+                .split(',')
+                .map(|h| h.parse().map_err(|_| anyhow!("bad metadata `hidden`")))
+                .collect::<Result<Vec<usize>>>()?
+        };
+        let activation = match field("activation")?.as_str() {
+            "relu" => Activation::Relu,
+            "tanh" => Activation::Tanh,
+            other => bail!("unknown activation `{other}`"),
+        };
+        let spec = PolicySpec {
+            obs_dim: number("obs_dim")?,
+            act_dim: number("act_dim")?,
+            hidden,
+            activation,
+        };
+        let tensors = SafeTensors::deserialize(bytes).map_err(|e| anyhow!("{e:?}"))?;
+        let view = tensors.tensor(THETA).map_err(|e| anyhow!("{e:?}"))?;
+        if view.dtype() != Dtype::F64 || view.shape() != [spec.num_params()] {
+            bail!(
+                "parameter tensor has shape {:?} {:?}, the policy needs [{}] F64",
+                view.shape(),
+                view.dtype(),
+                spec.num_params()
+            );
+        }
+        let theta: Vec<f64> = view
+            .data()
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .collect();
+        if theta.iter().any(|x| !x.is_finite()) {
+            bail!("non-finite parameters");
+        }
+        Ok(Checkpoint {
+            env: field("env")?.clone(),
+            spec,
+            theta,
+            iteration: number("iteration")? as u64,
+            return_post: field("return_post")?.parse().unwrap_or(f64::NAN),
+        })
+    }
+
+    /// Fails unless this checkpoint's policy fits environment `env` with spec `spec`.
+    pub fn check_matches(&self, env: &str, spec: &PolicySpec) -> Result<()> {
+        if self.env != env {
+            bail!("checkpoint is for env `{}`, not `{env}`", self.env);
+        }
+        if &self.spec != spec {
+            bail!(
+                "checkpoint policy {:?} does not match the configured policy {:?}",
+                self.spec,
+                spec
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Writes `data` to `path` through a temp file in the same directory, fsync, then rename.
+pub fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let result = (|| -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(data)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Checkpoint {
+        let spec = PolicySpec {
+            obs_dim: 2,
+            act_dim: 2,
+            hidden: vec![4, 3],
+            activation: Activation::Relu,
+        };
+        let theta = (0..spec.num_params())
+            .map(|i| i as f64 * 0.25 - 1.0)
+            .collect();
+        Checkpoint {
+            env: "nav2d".into(),
+            spec,
+            theta,
+            iteration: 7,
+            return_post: -12.5,
+        }
+    }
+
+    #[test]
+    fn checkpoint_round_trips_bit_for_bit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.safetensors");
+        let c = sample();
+        c.save(&path).unwrap();
+        assert_eq!(Checkpoint::load(&path).unwrap(), c);
+        assert!(!path.with_extension("tmp").exists());
+    }
+
+    #[test]
+    fn truncated_or_flipped_checkpoints_are_errors_not_panics() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.safetensors");
+        sample().save(&path).unwrap();
+        let good = std::fs::read(&path).unwrap();
+        for cut in [0, 1, 7, 8, 20, good.len() / 2, good.len() - 1] {
+            std::fs::write(&path, &good[..cut]).unwrap();
+            assert!(Checkpoint::load(&path).is_err(), "truncated at {cut}");
+        }
+        for i in (0..good.len()).step_by(7) {
+            let mut bad = good.clone();
+            bad[i] ^= 0xff;
+            std::fs::write(&path, &bad).unwrap();
+            let _ = Checkpoint::load(&path); // must not panic
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_of_another_env_or_architecture_is_rejected() {
+        let c = sample();
+        assert!(c.check_matches("nav2d", &c.spec).is_ok());
+        assert!(c.check_matches("cheetah-vel", &c.spec).is_err());
+        let mut other = c.spec.clone();
+        other.hidden = vec![100, 100];
+        assert!(c.check_matches("nav2d", &other).is_err());
+    }
+}

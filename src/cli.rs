@@ -1,0 +1,134 @@
+//! Command-line interface (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// metarl: meta-reinforcement learning (MAML-TRPO) on Rapier environments.
+#[derive(Debug, Parser)]
+#[command(name = "metarl", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Meta-train a policy with MAML-TRPO into a run directory.
+    Train(TrainArgs),
+    /// Evaluate a run's best checkpoint: returns after 0..N adaptation steps on held-out tasks.
+    Eval(EvalArgs),
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// Where the config comes from and what overrides it.
+#[derive(Debug, Args, Clone)]
+pub struct ConfigArgs {
+    /// TOML config file (default: the embedded config of --env, or nav2d).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Environment (task distribution) name; overrides the config's [env] name.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Meta-iterations; overrides [train] iterations.
+    #[arg(long)]
+    pub iterations: Option<u64>,
+    /// Run seed; overrides [train] seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (0 = all cores); overrides [train] workers.
+    #[arg(long)]
+    pub workers: Option<usize>,
+}
+
+/// `metarl train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Config source and overrides.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Run directory to create (default: runs/<env>-<timestamp>).
+    #[arg(long)]
+    pub run_dir: Option<PathBuf>,
+    /// Print the effective config as TOML and exit.
+    #[arg(long)]
+    pub print_config: bool,
+}
+
+/// `metarl eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Run directory written by `metarl train`.
+    #[arg(long)]
+    pub run_dir: PathBuf,
+    /// Held-out tasks.
+    #[arg(long, default_value_t = 40)]
+    pub tasks: usize,
+    /// Adaptation steps (returns are reported after 0..=steps).
+    #[arg(long, default_value_t = 3)]
+    pub steps: usize,
+    /// Evaluation seed (its task stream is never used in training).
+    #[arg(long, default_value_t = crate::eval::DEFAULT_EVAL_SEED)]
+    pub seed: u64,
+    /// Which checkpoint: "best" or "latest".
+    #[arg(long, default_value = "best")]
+    pub checkpoint: String,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub workers: usize,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `metarl bench …`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Seconds per meta-iteration (median) with the split by phase, env steps/s and peak RSS.
+    Speed(SpeedArgs),
+}
+
+/// `metarl bench speed`.
+#[derive(Debug, Args)]
+pub struct SpeedArgs {
+    /// Config source and overrides (--iterations = timed meta-iterations, default 5).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ConfigArgs {
+    /// The effective config: the file (or the embedded config of --env, or the default), then
+    /// the command-line overrides, validated.
+    pub fn resolve(&self) -> anyhow::Result<crate::config::Config> {
+        use crate::config::{embedded_config, Config, DEFAULT_CONFIG};
+        let mut config = match (&self.config, &self.env) {
+            (Some(path), _) => Config::load(path)?,
+            (None, Some(env)) => Config::parse(
+                embedded_config(env).unwrap_or(DEFAULT_CONFIG),
+                "embedded default",
+            )?,
+            (None, None) => Config::default_config(),
+        };
+        if let Some(env) = &self.env {
+            config.env.name = env.clone();
+        }
+        if let Some(n) = self.iterations {
+            config.train.iterations = n;
+        }
+        if let Some(s) = self.seed {
+            config.train.seed = s;
+        }
+        if let Some(w) = self.workers {
+            config.train.workers = w;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+}

@@ -1,0 +1,233 @@
+//! The run configuration: one TOML file, one serde struct per section, unknown keys rejected.
+//! `assets/configs/nav2d.toml` holds the MAML paper's 2D-navigation settings and is embedded in
+//! the binary as the default.
+
+use anyhow::{bail, Context, Result};
+use metarl_agents::{Activation, MamlConfig, PolicySpec, TrpoConfig};
+use metarl_envs::{task_distribution, TaskDistribution};
+use serde::{Deserialize, Serialize};
+
+/// The shipped default (paper settings on 2D navigation), embedded so `train` needs no file.
+pub const DEFAULT_CONFIG: &str = include_str!("../assets/configs/nav2d.toml");
+
+/// Shipped configs embedded in the binary, by env name (the default for `--env NAME`).
+pub const EMBEDDED_CONFIGS: &[(&str, &str)] = &[("nav2d", DEFAULT_CONFIG)];
+
+/// The embedded config of `env`, if one is shipped.
+pub fn embedded_config(env: &str) -> Option<&'static str> {
+    EMBEDDED_CONFIGS
+        .iter()
+        .find(|(name, _)| *name == env)
+        .map(|(_, text)| *text)
+}
+
+/// The whole run configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[env]`: which task distribution.
+    pub env: EnvConfig,
+    /// `[policy]`: the Gaussian MLP.
+    pub policy: PolicyConfig,
+    /// `[maml]`: meta-batch and inner loop.
+    #[serde(default)]
+    pub maml: MamlConfig,
+    /// `[trpo]`: the meta-optimizer.
+    #[serde(default)]
+    pub trpo: TrpoConfig,
+    /// `[train]`: length, seed and parallelism of the run.
+    pub train: TrainConfig,
+    /// `[eval]`: the adaptation evaluation protocol.
+    #[serde(default)]
+    pub eval: EvalConfig,
+}
+
+/// `[env]` section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvConfig {
+    /// Task distribution name (see `metarl_envs::ENV_NAMES`), e.g. "nav2d".
+    pub name: String,
+    /// Episode time limit H (steps).
+    pub horizon: usize,
+}
+
+/// `[policy]` section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Hidden layer widths (paper: [100, 100]).
+    pub hidden: Vec<usize>,
+    /// "relu" (paper) or "tanh" (PyTorch reference).
+    pub activation: Activation,
+}
+
+/// `[train]` section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Meta-iterations to run.
+    pub iterations: u64,
+    /// Run seed: every random draw of the run derives from it.
+    pub seed: u64,
+    /// Worker threads (0 = all available cores). Results do not depend on it.
+    pub workers: usize,
+}
+
+/// `[eval]` section: the paper's evaluation protocol.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvalConfig {
+    /// Episodes sampled per adaptation step (paper: 40 on nav2d, 20 on the cheetah).
+    pub episodes: usize,
+    /// Learning rate of the first adaptation step (paper: 0.1).
+    pub first_lr: f64,
+    /// Learning rate of later adaptation steps (paper: 0.05).
+    pub later_lr: f64,
+}
+
+impl Default for EvalConfig {
+    fn default() -> Self {
+        EvalConfig {
+            episodes: 40,
+            first_lr: 0.1,
+            later_lr: 0.05,
+        }
+    }
+}
+
+impl Config {
+    /// The embedded default configuration.
+    pub fn default_config() -> Config {
+        Config::parse(DEFAULT_CONFIG, "embedded default").expect("the embedded default is valid")
+    }
+
+    /// Parses and validates TOML text; `origin` names the source in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Config> {
+        let config: Config = toml::from_str(text)
+            .map_err(|e| anyhow::anyhow!("{}", one_line(&e.to_string())))
+            .with_context(|| format!("invalid config {origin}"))?;
+        config
+            .validate()
+            .with_context(|| format!("invalid config {origin}"))?;
+        Ok(config)
+    }
+
+    /// Reads, parses and validates a config file.
+    pub fn load(path: &std::path::Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config {}", path.display()))?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    /// Checks every value is in range.
+    pub fn validate(&self) -> Result<()> {
+        self.task_distribution()?;
+        if self.policy.hidden.iter().any(|&h| h == 0) {
+            bail!(
+                "policy.hidden widths must be >= 1 (got {:?})",
+                self.policy.hidden
+            );
+        }
+        self.maml.validate().map_err(anyhow::Error::msg)?;
+        self.trpo.validate().map_err(anyhow::Error::msg)?;
+        if self.eval.episodes == 0 {
+            bail!("eval.episodes must be >= 1");
+        }
+        for (key, lr) in [
+            ("first_lr", self.eval.first_lr),
+            ("later_lr", self.eval.later_lr),
+        ] {
+            if !(lr > 0.0 && lr.is_finite()) {
+                bail!("eval.{key} must be > 0 (got {lr})");
+            }
+        }
+        Ok(())
+    }
+
+    /// The configured task distribution.
+    pub fn task_distribution(&self) -> Result<Box<dyn TaskDistribution>> {
+        task_distribution(&self.env.name, Some(self.env.horizon))
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// The policy architecture for `dist`.
+    pub fn policy_spec(&self, dist: &dyn TaskDistribution) -> PolicySpec {
+        PolicySpec {
+            obs_dim: dist.obs_dim(),
+            act_dim: dist.act_dim(),
+            hidden: self.policy.hidden.clone(),
+            activation: self.policy.activation,
+        }
+    }
+
+    /// The config as TOML text (what `--print-config` shows and run directories store).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("configs serialize")
+    }
+}
+
+/// Folds a multi-line parser message into one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.chars().all(|c| "|^ ".contains(c)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_is_the_papers_nav2d_setting() {
+        let c = Config::default_config();
+        assert_eq!(c.env.name, "nav2d");
+        assert_eq!(c.env.horizon, 100);
+        assert_eq!(c.policy.hidden, vec![100, 100]);
+        assert_eq!(c.policy.activation, Activation::Relu);
+        assert_eq!(c.maml.meta_batch_size, 20);
+        assert_eq!(c.maml.episodes_per_task, 20);
+        assert_eq!(c.maml.inner_lr, 0.1);
+        assert_eq!(c.trpo.max_kl, 0.01);
+        assert_eq!(c.train.iterations, 500);
+    }
+
+    #[test]
+    fn config_round_trips_through_toml() {
+        let c = Config::default_config();
+        assert_eq!(Config::parse(&c.to_toml(), "round trip").unwrap(), c);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_one_line() {
+        let text = DEFAULT_CONFIG.replace("[maml]", "[maml]\ninner_lrr = 0.2");
+        let err = format!("{:#}", Config::parse(&text, "test").unwrap_err());
+        assert!(err.contains("inner_lrr"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_rejected_naming_the_key() {
+        for (from, to, key) in [
+            ("inner_lr = 0.1", "inner_lr = -0.1", "maml.inner_lr"),
+            (
+                "meta_batch_size = 20",
+                "meta_batch_size = 0",
+                "maml.meta_batch_size",
+            ),
+            ("max_kl = 0.01", "max_kl = 0.0", "trpo.max_kl"),
+            ("name = \"nav2d\"", "name = \"nav3d\"", "unknown env"),
+            ("horizon = 100", "horizon = 0", "horizon"),
+        ] {
+            assert!(DEFAULT_CONFIG.contains(from), "{from}");
+            let err = format!(
+                "{:#}",
+                Config::parse(&DEFAULT_CONFIG.replace(from, to), "t").unwrap_err()
+            );
+            assert!(err.contains(key), "{to}: {err}");
+        }
+    }
+}
