@@ -13,7 +13,7 @@
 
 use dfdx::prelude::*;
 
-use super::network::{matrix, Matrix, Network, ReluPattern, Vector};
+use super::network::{matrix, Matrix, Network, ReluMasks, ReluPattern, Vector};
 use super::spec::PolicySpec;
 
 /// Step of the central differences (on a unit direction). f64 gradients give a relative error
@@ -56,17 +56,17 @@ pub fn means(spec: &PolicySpec, theta: &[f64], obs: &Matrix) -> Vec<f64> {
 ///
 /// Policy-gradient losses are this with `w_t = −A_t / N` (the inner loss of MAML, eq. (4) of the
 /// paper with the REINFORCE estimator, and the TRPO surrogate's gradient at the sampling policy).
-/// With `pattern`, ReLU units use that frozen on/off pattern.
+/// With `masks`, ReLU units use that frozen on/off pattern.
 pub fn weighted_log_prob_gradient(
     spec: &PolicySpec,
     theta: &[f64],
     batch: &StateActionBatch,
     weights: &Vector,
-    pattern: Option<&ReluPattern>,
+    masks: Option<&ReluMasks>,
 ) -> Vec<f64> {
     let net = Network::new(spec, theta);
     let rows = batch.rows();
-    let mean = net.mean(batch.obs.leaky_trace(), pattern);
+    let mean = net.mean(batch.obs.leaky_trace(), masks);
     let inv_std = net.log_std_rows::<OwnedTape<f64, _>>(rows).negate().exp();
     let z = (mean - batch.actions.clone()) * inv_std;
     let per_dim = z.square() * -0.5 - net.log_std_rows::<OwnedTape<f64, _>>(rows);
@@ -81,10 +81,10 @@ pub fn mean_vjp(
     theta: &[f64],
     obs: &Matrix,
     cotangent: &Matrix,
-    pattern: Option<&ReluPattern>,
+    masks: Option<&ReluMasks>,
 ) -> Vec<f64> {
     let net = Network::new(spec, theta);
-    let mean = net.mean(obs.leaky_trace(), pattern);
+    let mean = net.mean(obs.leaky_trace(), masks);
     let loss = (mean * cotangent.clone()).sum::<(), _>();
     net.flat_gradient(&loss.backward(), false)
 }
@@ -138,8 +138,9 @@ pub fn weighted_log_prob_hvp(
     pattern: &ReluPattern,
     v: &[f64],
 ) -> Vec<f64> {
+    let masks = pattern.masks();
     central_difference(theta, v, |t| {
-        weighted_log_prob_gradient(spec, t, batch, weights, Some(pattern))
+        weighted_log_prob_gradient(spec, t, batch, weights, Some(&masks))
     })
 }
 
@@ -155,9 +156,10 @@ pub fn fisher_vector_product(
     let rows = obs.shape().0;
     let act = spec.act_dim;
     let net = Network::new(spec, theta);
+    let masks = pattern.masks();
     let jv = central_difference(theta, v, |t| {
         Network::new(spec, t)
-            .mean(obs.clone(), Some(pattern))
+            .mean(obs.clone(), Some(&masks))
             .as_vec()
     });
     let inv_var: Vec<f64> = net.log_std().iter().map(|ls| (-2.0 * ls).exp()).collect();
@@ -171,7 +173,7 @@ pub fn fisher_vector_product(
         theta,
         obs,
         &matrix(&weighted, rows, act),
-        Some(pattern),
+        Some(&masks),
     );
     let ls = spec.log_std_offset();
     for j in 0..act {

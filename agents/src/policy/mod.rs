@@ -9,5 +9,7 @@ pub use derivatives::{
     central_difference, central_difference_at, fisher_vector_product, mean_vjp, means,
     relu_pattern, weighted_log_prob_gradient, weighted_log_prob_hvp, StateActionBatch, FD_EPSILON,
 };
-pub use network::{device, matrix, vector, Device, Matrix, Network, ReluPattern, Vector};
+pub use network::{
+    device, matrix, vector, Device, Matrix, Network, ReluMasks, ReluPattern, Vector,
+};
 pub use spec::{Activation, LayerLayout, PolicySpec};

@@ -75,7 +75,7 @@ impl Problem {
     /// derivatives the products compute).
     fn frozen_means(&self, theta: &[f64]) -> Vec<f64> {
         Network::new(&self.spec, theta)
-            .mean(self.batch.obs.clone(), Some(&self.pattern))
+            .mean(self.batch.obs.clone(), Some(&self.pattern.masks()))
             .as_vec()
     }
 
@@ -165,7 +165,8 @@ fn gradient_matches_central_difference_of_values_in_random_directions() {
 fn gradient_with_pattern_frozen_at_theta_equals_plain_gradient() {
     let p = problem(Activation::Relu, vec![32, 32], 4);
     let w = p.weights_tensor();
-    let frozen = weighted_log_prob_gradient(&p.spec, &p.theta, &p.batch, &w, Some(&p.pattern));
+    let frozen =
+        weighted_log_prob_gradient(&p.spec, &p.theta, &p.batch, &w, Some(&p.pattern.masks()));
     assert_eq!(frozen, p.gradient());
 }
 
@@ -192,7 +193,7 @@ fn hvp_agrees_across_finite_difference_steps() {
         for _ in 0..DIRECTIONS {
             let v = gaussian_vec(&mut rng, p.theta.len());
             let coarse = central_difference_at(1e-4, &p.theta, &v, |t| {
-                weighted_log_prob_gradient(&p.spec, t, &p.batch, &w, Some(&p.pattern))
+                weighted_log_prob_gradient(&p.spec, t, &p.batch, &w, Some(&p.pattern.masks()))
             });
             let fine = p.hvp(&v);
             let err = coarse
@@ -238,7 +239,7 @@ fn hvp_across_relu_kinks_needs_the_frozen_pattern() {
     let exact = p.hvp(&v);
     let eps = 1e-2;
     let frozen = central_difference_at(eps, &p.theta, &v, |t| {
-        weighted_log_prob_gradient(&p.spec, t, &p.batch, &w, Some(&p.pattern))
+        weighted_log_prob_gradient(&p.spec, t, &p.batch, &w, Some(&p.pattern.masks()))
     });
     let unfrozen = central_difference_at(eps, &p.theta, &v, |t| {
         weighted_log_prob_gradient(&p.spec, t, &p.batch, &w, None)
