@@ -2,7 +2,7 @@
 //! that rebuilds the policy and ties it to its environment. Written atomically (temp file, fsync,
 //! rename), so a crash never leaves a half-written checkpoint behind.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::Path;
 
@@ -51,7 +51,7 @@ impl Checkpoint {
         .collect();
         let data = safetensors::serialize([(THETA, view)], &Some(metadata))
             .map_err(|e| anyhow!("cannot serialize checkpoint: {e:?}"))?;
-        write_atomically(path, &data)
+        write_atomically(path, &sort_header(&data)?)
     }
 
     /// Reads and checks a checkpoint; every problem is a one-line error naming the file.
@@ -138,6 +138,26 @@ impl Checkpoint {
         }
         Ok(())
     }
+}
+
+/// Rewrites a serialized safetensors file with its JSON header's keys sorted. `safetensors` writes
+/// the metadata `HashMap` in its iteration order, which is random per process, so the same
+/// checkpoint would otherwise be different bytes on every run.
+fn sort_header(data: &[u8]) -> Result<Vec<u8>> {
+    // Top level: "__metadata__" (string values) and the tensors (dtype, shape, offsets): no
+    // deeper objects, so two levels of BTreeMap order every key.
+    type Header = BTreeMap<String, BTreeMap<String, serde_json::Value>>;
+    let len = u64::from_le_bytes(data[..8].try_into().expect("8 bytes")) as usize;
+    let header: Header = serde_json::from_slice(&data[8..8 + len])
+        .map_err(|e| anyhow!("cannot serialize checkpoint: {e}"))?;
+    let mut header = serde_json::to_string(&header).expect("a JSON header serializes");
+    // safetensors pads the header with spaces to a multiple of 8 bytes.
+    header.push_str(&" ".repeat((8 - header.len() % 8) % 8));
+    let mut out = Vec::with_capacity(8 + header.len() + data.len() - 8 - len);
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(&data[8 + len..]);
+    Ok(out)
 }
 
 /// Writes `data` to `path` through a temp file in the same directory, fsync, then rename.

@@ -123,7 +123,7 @@ impl Config {
     /// Checks every value is in range.
     pub fn validate(&self) -> Result<()> {
         self.task_distribution()?;
-        if self.policy.hidden.iter().any(|&h| h == 0) {
+        if self.policy.hidden.contains(&0) {
             bail!(
                 "policy.hidden widths must be >= 1 (got {:?})",
                 self.policy.hidden

@@ -5,8 +5,13 @@
 //! caller derives from (run seed, iteration, task, phase, episode); a task's K episodes always run
 //! together on one worker in lock step (one batched policy forward per time step), so results are
 //! bit-identical for any number of workers.
+//!
+//! Policies act in the normalized box [-1, 1]^d, mapped affinely onto the env's action box
+//! (rllab's `normalize`, Gymnasium's `RescaleAction`); the env then clips. The MAML paper's
+//! results were produced this way: on 2D navigation a policy with sigma = 1 moves +-0.1 per step
+//! instead of saturating the clip at every step.
 
-use metarl_envs::{Env, Task, TaskDistribution};
+use metarl_envs::{BoxSpace, Env, Task, TaskDistribution};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -37,6 +42,40 @@ impl<'a> EnvPool<'a> {
     }
 }
 
+/// The affine map from the policy's normalized actions [-1, 1]^d onto an env's action box.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionScaling {
+    offset: Vec<f64>,
+    scale: Vec<f64>,
+}
+
+impl ActionScaling {
+    /// The map onto `space`: `a_env = low + (a + 1) (high - low) / 2`.
+    pub fn new(space: &BoxSpace) -> Self {
+        ActionScaling {
+            offset: space
+                .low
+                .iter()
+                .zip(&space.high)
+                .map(|(l, h)| 0.5 * (l + h))
+                .collect(),
+            scale: space
+                .low
+                .iter()
+                .zip(&space.high)
+                .map(|(l, h)| 0.5 * (h - l))
+                .collect(),
+        }
+    }
+
+    /// The env action for the normalized action `a`.
+    pub fn to_env(&self, a: &[f64], out: &mut [f64]) {
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = self.offset[j] + self.scale[j] * a[j];
+        }
+    }
+}
+
 /// One episode in progress.
 struct Running {
     rng: ChaCha8Rng,
@@ -47,7 +86,8 @@ struct Running {
 
 /// Samples `episodes` episodes of `task` with the Gaussian policy `theta`, in lock step.
 /// Episode `e` draws its env reset seed and its action noise from `episode_seed(e)`.
-/// Actions are recorded as sampled (a = mu + sigma * xi); the env clips them.
+/// Actions are recorded as sampled in the normalized box (a = mu + sigma * xi), then mapped onto
+/// the env's action box by [`ActionScaling`]; the env clips them.
 pub fn sample_task(
     pool: &mut EnvPool<'_>,
     spec: &PolicySpec,
@@ -60,6 +100,7 @@ pub fn sample_task(
     let net = Network::new(spec, theta);
     let std: Vec<f64> = net.log_std().iter().map(|ls| ls.exp()).collect();
     let envs = pool.take(episodes);
+    let scaling = ActionScaling::new(envs[0].action_space());
     let mut running: Vec<Running> = envs
         .iter_mut()
         .enumerate()
@@ -78,6 +119,7 @@ pub fn sample_task(
     let mut active: Vec<usize> = (0..episodes).collect();
     let mut obs_rows = Vec::with_capacity(episodes * obs_dim);
     let mut action = vec![0.0; act_dim];
+    let mut env_action = vec![0.0; act_dim];
     while !active.is_empty() {
         obs_rows.clear();
         for &e in &active {
@@ -90,7 +132,8 @@ pub fn sample_task(
                 let xi: f64 = StandardNormal.sample(&mut ep.rng);
                 action[j] = means[row * act_dim + j] + std[j] * xi;
             }
-            let step = envs[e].step(&action);
+            scaling.to_env(&action, &mut env_action);
+            let step = envs[e].step(&env_action);
             ep.record.obs.extend(&ep.obs);
             ep.record.actions.extend(&action);
             ep.record.rewards.push(step.reward);
@@ -108,4 +151,21 @@ pub fn sample_task(
         batch.push_episode(&ep.record);
     }
     batch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalized_actions_map_onto_the_box_ends_and_center() {
+        let scaling = ActionScaling::new(&BoxSpace::new(vec![-0.1, 0.0], vec![0.1, 2.0]));
+        let mut out = [0.0; 2];
+        scaling.to_env(&[-1.0, -1.0], &mut out);
+        assert_eq!(out, [-0.1, 0.0]);
+        scaling.to_env(&[1.0, 1.0], &mut out);
+        assert_eq!(out, [0.1, 2.0]);
+        scaling.to_env(&[0.0, 0.5], &mut out);
+        assert_eq!(out, [0.0, 1.5]);
+    }
 }

@@ -166,7 +166,8 @@ pub fn trpo_step(
         x: direction,
         x_ax: shs,
     } = conjugate_gradient(damped, gradient, config.cg_iterations);
-    if !(shs > 0.0 && shs.is_finite()) || !direction.iter().all(|x| x.is_finite()) {
+    let finite = shs > 0.0 && shs.is_finite() && direction.iter().all(|x| x.is_finite());
+    if !finite {
         return kept(0);
     }
     let scale = (2.0 * config.max_kl / shs).sqrt();

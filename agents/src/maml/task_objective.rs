@@ -200,7 +200,7 @@ impl TaskObjective {
     }
 
     /// x ← (I − α_j H_j) x on the row subsample.
-    fn apply_inner_factor(&self, spec: &PolicySpec, curv: &InnerCurvature, x: &mut Vec<f64>) {
+    fn apply_inner_factor(&self, spec: &PolicySpec, curv: &InnerCurvature, x: &mut [f64]) {
         let hx = weighted_log_prob_hvp(
             spec,
             &curv.theta,

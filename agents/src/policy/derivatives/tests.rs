@@ -162,6 +162,25 @@ fn gradient_matches_central_difference_of_values_in_random_directions() {
 }
 
 #[test]
+fn gradient_matches_central_difference_along_every_log_std_and_output_bias_coordinate() {
+    // Random directions weigh the few log-std and output-bias entries little; check them one by one.
+    for p in problems() {
+        let g = p.gradient();
+        let last = *p.spec.layers().last().unwrap();
+        let coords = (last.bias_offset..last.bias_offset + p.spec.act_dim)
+            .chain(p.spec.log_std_offset()..g.len());
+        for k in coords {
+            let mut e = vec![0.0; g.len()];
+            e[k] = 1.0;
+            let h = 1e-6;
+            let fd = (p.loss_value(&p.shifted(&[(h, &e)])) - p.loss_value(&p.shifted(&[(-h, &e)])))
+                / (2.0 * h);
+            assert_close(g[k], fd, 1e-6, "coordinate derivative");
+        }
+    }
+}
+
+#[test]
 fn gradient_with_pattern_frozen_at_theta_equals_plain_gradient() {
     let p = problem(Activation::Relu, vec![32, 32], 4);
     let w = p.weights_tensor();

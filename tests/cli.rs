@@ -1,0 +1,528 @@
+//! End-to-end tests of the `metarl` binary: run directories, determinism across worker counts,
+//! evaluation output, `--print-config`, and one-line errors for bad input.
+//!
+//! Every run uses a tiny nav2d config (horizon 10, hidden [8, 8], 3 tasks x 3 episodes,
+//! 3 iterations, 3 eval episodes) so the whole file stays fast.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+
+use serde_json::{Map, Value};
+
+/// The tiny config every test trains with.
+const TINY: &str = r#"
+[env]
+name = "nav2d"
+horizon = 10
+
+[policy]
+hidden = [8, 8]
+activation = "relu"
+
+[maml]
+meta_batch_size = 3
+episodes_per_task = 3
+
+[train]
+iterations = 3
+seed = 1
+workers = 1
+
+[eval]
+episodes = 3
+"#;
+
+/// Keys every metrics.jsonl line must hold.
+const METRIC_KEYS: &[&str] = &[
+    "iteration",
+    "return_pre",
+    "return_post",
+    "kl",
+    "surrogate_before",
+    "surrogate_after",
+    "line_search_steps",
+    "env_steps",
+    "seconds",
+];
+
+/// What one invocation of the binary produced.
+struct Output {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `metarl ARGS` in `cwd` (or the test's working directory) with default logging.
+fn metarl_in<S: AsRef<OsStr>>(cwd: Option<&Path>, args: &[S]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_metarl"));
+    command
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::null());
+    if let Some(cwd) = cwd {
+        command.current_dir(cwd);
+    }
+    let out = command.output().expect("the metarl binary runs");
+    Output {
+        status: out.status,
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Runs `metarl ARGS`.
+fn metarl<S: AsRef<OsStr>>(args: &[S]) -> Output {
+    metarl_in(None, args)
+}
+
+/// Runs `metarl ARGS` and returns its stdout, failing the test unless it succeeds.
+fn metarl_ok<S: AsRef<OsStr>>(args: &[S]) -> String {
+    let out = metarl(args);
+    assert!(
+        out.status.success(),
+        "metarl {:?} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        args.iter().map(|a| a.as_ref()).collect::<Vec<_>>(),
+        out.status,
+        out.stdout,
+        out.stderr
+    );
+    out.stdout
+}
+
+/// Asserts `metarl ARGS` fails the way bad input should: exit code 1 (not a panic, not a
+/// clap usage error), nothing on stdout, and stderr exactly one line `error: ...` that contains
+/// every one of `fragments`.
+fn assert_bad_input<S: AsRef<OsStr>>(args: &[S], fragments: &[&str]) {
+    let out = metarl(args);
+    let shown = format!(
+        "metarl {:?} ({}):\nstdout:\n{}\nstderr:\n{}",
+        args.iter().map(|a| a.as_ref()).collect::<Vec<_>>(),
+        out.status,
+        out.stdout,
+        out.stderr
+    );
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(out.stdout.is_empty(), "{shown}");
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "stderr must be one line: {shown}");
+    let line = lines[0];
+    assert!(line.starts_with("error:"), "{shown}");
+    assert!(!line["error:".len()..].trim().is_empty(), "{shown}");
+    for banned in ["panicked", "internal error", "RUST_BACKTRACE"] {
+        assert!(!out.stderr.contains(banned), "{shown}");
+    }
+    for fragment in fragments {
+        assert!(line.contains(fragment), "missing `{fragment}`: {shown}");
+    }
+}
+
+/// Writes `text` as a config file `name` in `dir`.
+fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The tiny config with `from` replaced by `to` (which must occur).
+fn tiny_with(from: &str, to: &str) -> String {
+    assert!(TINY.contains(from), "{from}");
+    TINY.replace(from, to)
+}
+
+/// Trains the tiny config (with `extra` CLI args) into `dir/name` and returns the run directory.
+fn train_tiny(dir: &Path, name: &str, config_text: &str, extra: &[&str]) -> PathBuf {
+    let config = write_config(dir, &format!("{name}.toml"), config_text);
+    let run = dir.join(name);
+    let mut args: Vec<&OsStr> = vec![
+        "train".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--run-dir".as_ref(),
+        run.as_os_str(),
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    let stdout = metarl_ok(&args);
+    assert!(stdout.contains(&*run.to_string_lossy()), "{stdout}");
+    run
+}
+
+fn best(run: &Path) -> PathBuf {
+    run.join("checkpoints").join("best.safetensors")
+}
+
+fn latest(run: &Path) -> PathBuf {
+    run.join("checkpoints").join("latest.safetensors")
+}
+
+/// The lines of a run's metrics.jsonl, each parsed as a JSON object.
+fn metrics(run: &Path) -> Vec<Map<String, Value>> {
+    let text = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    assert!(text.ends_with('\n'), "metrics.jsonl ends with a newline");
+    text.lines()
+        .map(|line| match serde_json::from_str(line) {
+            Ok(Value::Object(map)) => map,
+            other => panic!("metrics line {line:?} is not a JSON object: {other:?}"),
+        })
+        .collect()
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn parse_toml(text: &str) -> toml::Table {
+    text.parse()
+        .unwrap_or_else(|e| panic!("not TOML ({e}):\n{text}"))
+}
+
+#[test]
+fn train_writes_a_complete_run_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let overrides = ["--iterations", "2", "--seed", "9"];
+    let run = train_tiny(tmp.path(), "run", TINY, &overrides);
+
+    // config.toml is the effective config: the file plus the command-line overrides.
+    let stored = parse_toml(&std::fs::read_to_string(run.join("config.toml")).unwrap());
+    let config = tmp.path().join("run.toml");
+    let mut args = vec![OsStr::new("train"), "--print-config".as_ref()];
+    args.extend(["--config".as_ref(), config.as_os_str()]);
+    args.extend(overrides.iter().map(OsStr::new));
+    let effective = parse_toml(&metarl_ok(&args));
+    assert_eq!(stored, effective);
+    assert_eq!(stored["train"]["iterations"].as_integer(), Some(2));
+    assert_eq!(stored["train"]["seed"].as_integer(), Some(9));
+    assert_eq!(stored["env"]["horizon"].as_integer(), Some(10));
+    assert_eq!(stored["maml"]["meta_batch_size"].as_integer(), Some(3));
+    assert_eq!(stored["policy"]["hidden"], toml::Value::from(vec![8, 8]));
+
+    // One metrics line per iteration, in order, with the documented keys.
+    let lines = metrics(&run);
+    assert_eq!(lines.len(), 2);
+    for (i, line) in lines.iter().enumerate() {
+        for key in METRIC_KEYS {
+            assert!(line.contains_key(*key), "line {i} lacks `{key}`: {line:?}");
+        }
+        assert_eq!(line["iteration"].as_u64(), Some(i as u64), "{line:?}");
+        // 3 tasks x 3 episodes x (1 inner + 1 validation batch) x at most 10 steps.
+        let env_steps = line["env_steps"].as_u64().unwrap();
+        assert!((1..=180).contains(&env_steps), "{line:?}");
+        for key in ["return_pre", "return_post", "seconds"] {
+            assert!(line[key].as_f64().unwrap().is_finite(), "{key}: {line:?}");
+        }
+    }
+
+    assert!(latest(&run).is_file());
+    assert!(best(&run).is_file());
+    let tmp_files: Vec<_> = files_under(&run)
+        .into_iter()
+        .filter(|p| p.extension() == Some(OsStr::new("tmp")))
+        .collect();
+    assert!(tmp_files.is_empty(), "{tmp_files:?}");
+}
+
+#[test]
+fn same_seed_gives_identical_metrics_and_checkpoints_for_one_and_two_workers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let one = train_tiny(tmp.path(), "one", TINY, &["--workers", "1", "--seed", "5"]);
+    let two = train_tiny(tmp.path(), "two", TINY, &["--workers", "2", "--seed", "5"]);
+    let without_timings = |run: &Path| -> Vec<Map<String, Value>> {
+        metrics(run)
+            .into_iter()
+            .map(|mut m| {
+                m.retain(|k, _| !k.starts_with("seconds"));
+                m
+            })
+            .collect()
+    };
+    let metrics_one = without_timings(&one);
+    assert_eq!(metrics_one.len(), 3);
+    assert_eq!(metrics_one, without_timings(&two));
+    for checkpoint in [latest, best] {
+        let (a, b) = (checkpoint(&one), checkpoint(&two));
+        assert!(
+            std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
+            "{} and {} differ",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+#[test]
+fn eval_json_reports_mean_and_stderr_per_step_deterministically() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = train_tiny(tmp.path(), "run", TINY, &[]);
+    let args = [
+        OsStr::new("eval"),
+        "--run-dir".as_ref(),
+        run.as_os_str(),
+        "--tasks".as_ref(),
+        "4".as_ref(),
+        "--steps".as_ref(),
+        "2".as_ref(),
+    ];
+    let json_args: Vec<&OsStr> = args.iter().copied().chain(["--json".as_ref()]).collect();
+
+    let stdout = metarl_ok(&json_args);
+    assert_eq!(stdout.lines().count(), 1, "one JSON object: {stdout}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["env"], "nav2d", "{report}");
+    assert_eq!(report["tasks"], 4, "{report}");
+    assert_eq!(report["steps"], serde_json::json!([0, 1, 2]), "{report}");
+    for key in ["mean", "stderr"] {
+        let values: Vec<f64> = report[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key} is an array: {report}"))
+            .iter()
+            .map(|v| v.as_f64().unwrap_or(f64::NAN))
+            .collect();
+        assert_eq!(values.len(), 3, "{key}: {report}");
+        assert!(values.iter().all(|v| v.is_finite()), "{key}: {report}");
+        if key == "stderr" {
+            assert!(values.iter().all(|&v| v >= 0.0), "{report}");
+        }
+    }
+    assert_eq!(metarl_ok(&json_args), stdout, "eval is deterministic");
+
+    let table = metarl_ok(&args);
+    for step in ["0", "1", "2"] {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(step)),
+            "no row for step {step}:\n{table}"
+        );
+    }
+}
+
+#[test]
+fn train_print_config_prints_the_effective_toml_and_creates_nothing() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = metarl_in(
+        Some(cwd.path()),
+        &["train", "--print-config", "--iterations", "7"],
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    let printed = parse_toml(&out.stdout);
+    assert_eq!(printed["train"]["iterations"].as_integer(), Some(7));
+    assert_eq!(
+        printed["policy"]["hidden"],
+        toml::Value::from(vec![100, 100])
+    );
+    assert_eq!(printed["maml"]["meta_batch_size"].as_integer(), Some(20));
+
+    // Exactly the shipped nav2d config, but for the override.
+    let mut expected = parse_toml(include_str!("../assets/configs/nav2d.toml"));
+    expected["train"]
+        .as_table_mut()
+        .unwrap()
+        .insert("iterations".into(), 7.into());
+    assert_eq!(printed, expected);
+
+    let left: Vec<_> = std::fs::read_dir(cwd.path()).unwrap().collect();
+    assert!(left.is_empty(), "--print-config created {left:?}");
+}
+
+/// `train --config FILE` with `text` as FILE must fail naming `fragments`, creating no run.
+fn assert_bad_config(text: &str, fragments: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "bad.toml", text);
+    let run = tmp.path().join("run");
+    assert_bad_input(
+        &[
+            OsStr::new("train"),
+            "--config".as_ref(),
+            config.as_os_str(),
+            "--run-dir".as_ref(),
+            run.as_os_str(),
+        ],
+        fragments,
+    );
+    assert!(!run.exists(), "a rejected config created {}", run.display());
+}
+
+#[test]
+fn bad_input_unknown_config_key_is_one_error_line_naming_the_key() {
+    assert_bad_config(
+        &tiny_with("[maml]\n", "[maml]\ninner_lrr = 0.1\n"),
+        &["inner_lrr"],
+    );
+}
+
+#[test]
+fn bad_input_negative_inner_lr_is_one_error_line_naming_maml_inner_lr() {
+    assert_bad_config(
+        &tiny_with("[maml]\n", "[maml]\ninner_lr = -0.1\n"),
+        &["maml.inner_lr"],
+    );
+}
+
+#[test]
+fn bad_input_zero_meta_batch_size_is_one_error_line_naming_the_key() {
+    assert_bad_config(
+        &tiny_with("meta_batch_size = 3", "meta_batch_size = 0"),
+        &["maml.meta_batch_size"],
+    );
+}
+
+#[test]
+fn bad_input_unknown_env_name_is_one_error_line_naming_the_env() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let run_arg = run.to_str().unwrap();
+    assert_bad_input(
+        &["train", "--env", "nav3d", "--run-dir", run_arg],
+        &["nav3d"],
+    );
+    let config = write_config(tmp.path(), "tiny.toml", TINY);
+    let config_arg = config.to_str().unwrap();
+    assert_bad_input(
+        &[
+            "train",
+            "--config",
+            config_arg,
+            "--env",
+            "nav3d",
+            "--run-dir",
+            run_arg,
+        ],
+        &["nav3d"],
+    );
+    assert_bad_input(&["bench", "speed", "--env", "nav3d"], &["nav3d"]);
+    assert!(!run.exists());
+}
+
+#[test]
+fn bad_input_missing_config_file_is_one_error_line_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no-such-config.toml");
+    let run = tmp.path().join("run");
+    assert_bad_input(
+        &[
+            OsStr::new("train"),
+            "--config".as_ref(),
+            missing.as_os_str(),
+            "--run-dir".as_ref(),
+            run.as_os_str(),
+        ],
+        &["no-such-config.toml"],
+    );
+    assert!(!run.exists());
+}
+
+#[test]
+fn bad_input_eval_of_a_missing_run_dir_is_one_error_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no-such-run");
+    assert_bad_input(
+        &[
+            OsStr::new("eval"),
+            "--run-dir".as_ref(),
+            missing.as_os_str(),
+        ],
+        &["no-such-run"],
+    );
+    // A directory that exists but holds no run.
+    assert_bad_input(
+        &[
+            OsStr::new("eval"),
+            "--run-dir".as_ref(),
+            tmp.path().as_os_str(),
+        ],
+        &["config.toml"],
+    );
+}
+
+#[test]
+fn bad_input_eval_of_a_truncated_or_garbage_checkpoint_is_one_error_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = train_tiny(tmp.path(), "run", TINY, &["--iterations", "1"]);
+    let good = std::fs::read(best(&run)).unwrap();
+    let eval = [OsStr::new("eval"), "--run-dir".as_ref(), run.as_os_str()];
+
+    std::fs::write(best(&run), &good[..good.len() / 2]).unwrap();
+    assert_bad_input(&eval, &["best.safetensors"]);
+
+    let garbage: Vec<u8> = (0..good.len()).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(best(&run), &garbage).unwrap();
+    assert_bad_input(&eval, &["best.safetensors"]);
+
+    std::fs::write(best(&run), b"").unwrap();
+    assert_bad_input(&eval, &["best.safetensors"]);
+}
+
+#[test]
+fn bad_input_eval_of_a_checkpoint_of_another_architecture_is_one_error_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = train_tiny(
+        tmp.path(),
+        "small",
+        &tiny_with("hidden = [8, 8]", "hidden = [4, 4]"),
+        &["--iterations", "1"],
+    );
+    let run = train_tiny(tmp.path(), "run", TINY, &["--iterations", "1"]);
+    std::fs::copy(best(&small), best(&run)).unwrap();
+    assert_bad_input(
+        &[OsStr::new("eval"), "--run-dir".as_ref(), run.as_os_str()],
+        &["does not match"],
+    );
+}
+
+#[test]
+fn bad_input_train_into_an_existing_run_dir_refuses_and_keeps_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = train_tiny(tmp.path(), "run", TINY, &["--iterations", "1"]);
+    let before: Vec<(PathBuf, Vec<u8>)> = files_under(&run)
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    let config = tmp.path().join("run.toml");
+    assert_bad_input(
+        &[
+            OsStr::new("train"),
+            "--config".as_ref(),
+            config.as_os_str(),
+            "--run-dir".as_ref(),
+            run.as_os_str(),
+        ],
+        &["already holds a run"],
+    );
+    for (path, bytes) in before {
+        assert!(
+            std::fs::read(&path).unwrap() == bytes,
+            "{} changed",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn bad_input_eval_with_zero_tasks_is_one_error_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = train_tiny(tmp.path(), "run", TINY, &["--iterations", "1"]);
+    assert_bad_input(
+        &[
+            OsStr::new("eval"),
+            "--run-dir".as_ref(),
+            run.as_os_str(),
+            "--tasks".as_ref(),
+            "0".as_ref(),
+        ],
+        &["--tasks"],
+    );
+}
