@@ -183,9 +183,16 @@ fn tiny_config(inner_steps: usize) -> (MamlConfig, TrpoConfig) {
 }
 
 fn run(workers: usize, inner_steps: usize, iterations: u64) -> (Vec<IterationMetrics>, Vec<f64>) {
+    run_with(workers, tiny_config(inner_steps), iterations)
+}
+
+fn run_with(
+    workers: usize,
+    (maml, trpo): (MamlConfig, TrpoConfig),
+    iterations: u64,
+) -> (Vec<IterationMetrics>, Vec<f64>) {
     let (dist, spec, _) = setup(Activation::Relu);
     let theta = spec.init_params(&mut derive_rng(5, Stream::Init, &[]));
-    let (maml, trpo) = tiny_config(inner_steps);
     let mut learner = MamlTrpo::new(dist.as_ref(), spec, maml, trpo, 5, workers, theta);
     let metrics = (0..iterations)
         .map(|i| {
@@ -223,4 +230,19 @@ fn multi_step_inner_loop_trains_and_counts_every_batch() {
         assert!(m.surrogate_after <= m.surrogate_before);
     }
     assert!(metrics.iter().any(|m| m.step_accepted));
+}
+
+#[test]
+fn first_order_maml_takes_trust_region_steps_different_from_second_order() {
+    let (mut maml, trpo) = tiny_config(1);
+    maml.first_order = true;
+    let (first_order, theta_fo) = run_with(1, (maml, trpo), 2);
+    let (second_order, theta_so) = run(1, 1, 2);
+    assert!(first_order.iter().any(|m| m.step_accepted));
+    assert!(first_order
+        .iter()
+        .all(|m| m.kl <= TrpoConfig::default().max_kl));
+    // Same samples in the first iteration (same seed and parameters), different updates.
+    assert_eq!(first_order[0].return_pre, second_order[0].return_pre);
+    assert_ne!(theta_fo, theta_so);
 }
