@@ -1,12 +1,11 @@
 //! `metarl bench speed`: seconds per meta-iteration at a given config, split by phase.
 
 use anyhow::Result;
-use metarl_agents::seeding::{derive_rng, Stream};
-use metarl_agents::{IterationMetrics, MamlTrpo};
+use metarl_agents::IterationMetrics;
 use serde::Serialize;
 
 use crate::cli::SpeedArgs;
-use crate::train::workers;
+use crate::train::{learner, workers};
 
 /// Timed meta-iterations when --iterations is not given.
 const DEFAULT_ITERATIONS: u64 = 5;
@@ -71,19 +70,8 @@ pub fn speed(args: &SpeedArgs) -> Result<()> {
     config_args.iterations.get_or_insert(DEFAULT_ITERATIONS);
     let config = config_args.resolve()?;
     let dist = config.task_distribution()?;
-    let spec = config.policy_spec(dist.as_ref());
-    let seed = config.train.seed;
     let workers = workers(&config);
-    let theta = spec.init_params(&mut derive_rng(seed, Stream::Init, &[]));
-    let mut learner = MamlTrpo::new(
-        dist.as_ref(),
-        spec,
-        config.maml.clone(),
-        config.trpo.clone(),
-        seed,
-        workers,
-        theta,
-    );
+    let mut learner = learner(&config, dist.as_ref());
     let metrics: Vec<IterationMetrics> = (0..config.train.iterations)
         .map(|i| {
             let m = learner.iteration(i);

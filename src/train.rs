@@ -5,6 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use metarl_agents::parallel::available_workers;
 use metarl_agents::seeding::{derive_rng, Stream};
 use metarl_agents::MamlTrpo;
+use metarl_envs::TaskDistribution;
 
 use crate::checkpoint::Checkpoint;
 use crate::cli::TrainArgs;
@@ -17,6 +18,22 @@ pub fn workers(config: &Config) -> usize {
         0 => available_workers(),
         n => n,
     }
+}
+
+/// A learner at the config's initial parameters (drawn from the run seed's init stream).
+pub fn learner<'a>(config: &Config, dist: &'a dyn TaskDistribution) -> MamlTrpo<'a> {
+    let spec = config.policy_spec(dist);
+    let seed = config.train.seed;
+    let theta = spec.init_params(&mut derive_rng(seed, Stream::Init, &[]));
+    MamlTrpo::new(
+        dist,
+        spec,
+        config.maml.clone(),
+        config.trpo.clone(),
+        seed,
+        workers(config),
+        theta,
+    )
 }
 
 /// Runs `metarl train`.
@@ -44,22 +61,11 @@ pub fn run(args: &TrainArgs) -> Result<()> {
 /// checkpoints after every iteration.
 pub fn train(config: &Config, run: &RunDir) -> Result<()> {
     let dist = config.task_distribution()?;
-    let spec = config.policy_spec(dist.as_ref());
-    let seed = config.train.seed;
-    let theta = spec.init_params(&mut derive_rng(seed, Stream::Init, &[]));
-    let workers = workers(config);
+    let mut learner = learner(config, dist.as_ref());
+    let spec = learner.spec().clone();
     tracing::info!(
-        env = %config.env.name, params = spec.num_params(), workers, run_dir = %run.root().display(),
-        "meta-training"
-    );
-    let mut learner = MamlTrpo::new(
-        dist.as_ref(),
-        spec.clone(),
-        config.maml.clone(),
-        config.trpo.clone(),
-        seed,
-        workers,
-        theta,
+        env = %config.env.name, params = spec.num_params(), workers = workers(config),
+        run_dir = %run.root().display(), "meta-training"
     );
     let bar = ProgressBar::new(config.train.iterations);
     bar.set_style(

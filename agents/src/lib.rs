@@ -1,6 +1,8 @@
 //! metarl-agents: the Gaussian MLP policy and its derivatives, the linear feature baseline,
 //! the parallel episode sampler and MAML-TRPO (Finn et al. 2017, arXiv 1703.03400).
 
+#![warn(missing_docs)]
+
 pub mod advantage;
 pub mod baseline;
 pub mod episodes;
