@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use metarl_envs::Task;
 
+use super::loss_rows::LossRows;
 use crate::advantage::advantages;
 use crate::episodes::EpisodeBatch;
-use crate::policy::{vector, weighted_log_prob_gradient, PolicySpec, StateActionBatch, Vector};
+use crate::policy::PolicySpec;
 use crate::sampler::{sample_task, EnvPool};
 
 /// How advantages are estimated from one task's episodes.
@@ -39,8 +40,8 @@ impl AdvantageSettings {
 }
 
 /// Episodes of one task sampled with one parameter vector, ready for differentiation: the
-/// policy-gradient loss `L(θ) = −(1/N) Σ_t A_t log π_θ(a_t|s_t)` is `Σ_t w_t log π_θ` with
-/// `w_t = −A_t / N`.
+/// policy-gradient loss `L(θ) = −(1/N) Σ_t A_t log π_θ(a_t|s_t)` (eq. (4) of the paper with the
+/// REINFORCE estimator).
 #[derive(Clone, Debug)]
 pub struct PolicyGradientData {
     /// The parameters the episodes were sampled with.
@@ -49,38 +50,33 @@ pub struct PolicyGradientData {
     pub episodes: EpisodeBatch,
     /// Their advantages (one per row).
     pub advantages: Vec<f64>,
-    /// States and actions on the device.
-    pub batch: StateActionBatch,
-    /// Loss weights `−A_t / N` on the device.
-    pub weights: Vector,
+    /// The loss rows (weights `−A_t / N`).
+    pub loss: LossRows,
 }
 
 impl PolicyGradientData {
     /// Computes advantages and loss weights for `episodes` sampled with `theta`.
     pub fn new(theta: Vec<f64>, episodes: EpisodeBatch, settings: &AdvantageSettings) -> Self {
         let advantages = settings.advantages(&episodes);
-        let batch = episodes.state_actions();
-        let weights = loss_weights(&advantages);
+        let loss = LossRows::policy_gradient(
+            &episodes.obs,
+            episodes.obs_dim,
+            &episodes.actions,
+            episodes.act_dim,
+            &advantages,
+        );
         PolicyGradientData {
             theta,
             episodes,
             advantages,
-            batch,
-            weights,
+            loss,
         }
     }
 
     /// Gradient of the policy-gradient loss at `theta` (the data stay fixed).
     pub fn loss_gradient(&self, spec: &PolicySpec, theta: &[f64]) -> Vec<f64> {
-        weighted_log_prob_gradient(spec, theta, &self.batch, &self.weights, None)
+        self.loss.gradient(spec, theta)
     }
-}
-
-/// `−A_t / N` as a device vector.
-pub fn loss_weights(advantages: &[f64]) -> Vector {
-    let n = advantages.len().max(1) as f64;
-    let w: Vec<f64> = advantages.iter().map(|a| -a / n).collect();
-    vector(&w)
 }
 
 /// One inner step: the data it used and its learning rate.

@@ -2,6 +2,7 @@
 
 pub mod adaptation;
 pub mod config;
+pub mod loss_rows;
 pub mod meta_learner;
 pub mod task_objective;
 
@@ -9,6 +10,7 @@ pub use adaptation::{
     adapt_task, readapt, Adaptation, AdvantageSettings, InnerStep, PolicyGradientData,
 };
 pub use config::MamlConfig;
+pub use loss_rows::LossRows;
 pub use meta_learner::{IterationMetrics, MamlTrpo};
 pub use task_objective::TaskObjective;
 

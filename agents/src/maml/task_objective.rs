@@ -5,25 +5,25 @@
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 
-use super::adaptation::{loss_weights, readapt, Adaptation, AdvantageSettings, PolicyGradientData};
+use super::adaptation::{readapt, Adaptation, AdvantageSettings, PolicyGradientData};
+use super::loss_rows::LossRows;
 use crate::policy::{
-    fisher_vector_product, gaussian, matrix, relu_pattern, weighted_log_prob_gradient,
-    weighted_log_prob_hvp, Matrix, Network, PolicySpec, ReluPattern, StateActionBatch, Vector,
+    fisher_vector_product, gaussian, matrix, relu_pattern, Network, PolicySpec, ReluPattern,
 };
 use crate::trpo::Candidate;
 
-/// The Hessian of one inner loss at θ_j, on every row (meta-gradient) and on a row subsample
-/// (TRPO metric).
+/// The Hessian of one inner loss at θ_j: its ReLU pattern on every row (meta-gradient) and the
+/// loss on a row subsample with its pattern (TRPO metric).
 struct InnerCurvature {
     theta: Vec<f64>,
     lr: f64,
     full_pattern: ReluPattern,
-    sub_batch: StateActionBatch,
-    sub_weights: Vector,
+    sub_loss: LossRows,
     sub_pattern: ReluPattern,
 }
 
-/// Everything one task contributes to a MAML-TRPO update, fixed at θ_old.
+/// Everything one task contributes to a MAML-TRPO update, fixed at θ_old. Holds host data only,
+/// so it moves freely between worker threads.
 pub struct TaskObjective {
     adaptation: Adaptation,
     inner: Vec<InnerCurvature>,
@@ -32,7 +32,7 @@ pub struct TaskObjective {
     old_means: Vec<f64>,
     old_log_std: Vec<f64>,
     surrogate_before: f64,
-    fisher_obs: Matrix,
+    fisher_obs: Vec<f64>,
     fisher_pattern: ReluPattern,
 }
 
@@ -45,13 +45,6 @@ fn subsample_rows(rows: usize, fraction: f64, rng: &mut ChaCha8Rng) -> Vec<usize
     let mut idx = sample(rng, rows, keep).into_vec();
     idx.sort_unstable();
     idx
-}
-
-fn gather(values: &[f64], width: usize, rows: &[usize]) -> Vec<f64> {
-    rows.iter()
-        .flat_map(|&r| &values[r * width..(r + 1) * width])
-        .copied()
-        .collect()
 }
 
 impl TaskObjective {
@@ -70,21 +63,20 @@ impl TaskObjective {
             .iter()
             .map(|step| {
                 let data = &step.data;
-                let eps = &data.episodes;
-                let rows = subsample_rows(eps.rows(), subsample, rng);
-                let sub_batch = StateActionBatch::new(
-                    &gather(&eps.obs, eps.obs_dim, &rows),
-                    eps.obs_dim,
-                    &gather(&eps.actions, eps.act_dim, &rows),
-                    eps.act_dim,
-                );
-                let sub_pattern = relu_pattern(spec, &data.theta, &sub_batch.obs);
+                let full_pattern = data.loss.relu_pattern(spec, &data.theta);
+                let rows = subsample_rows(data.loss.rows(), subsample, rng);
+                let (sub_loss, sub_pattern) = if rows.len() == data.loss.rows() {
+                    (data.loss.clone(), full_pattern.clone())
+                } else {
+                    let sub = data.loss.subsample(&rows);
+                    let pattern = sub.relu_pattern(spec, &data.theta);
+                    (sub, pattern)
+                };
                 InnerCurvature {
                     theta: data.theta.clone(),
                     lr: step.lr,
-                    full_pattern: relu_pattern(spec, &data.theta, &data.batch.obs),
-                    sub_weights: loss_weights(&gather(&data.advantages, 1, &rows)),
-                    sub_batch,
+                    full_pattern,
+                    sub_loss,
                     sub_pattern,
                 }
             })
@@ -98,12 +90,16 @@ impl TaskObjective {
         let old_log_std = net.log_std();
         let old_log_probs = gaussian::log_probs(&old_means, &old_log_std, &eps.actions);
         let rows = subsample_rows(eps.rows(), subsample, rng);
-        let fisher_obs = matrix(
-            &gather(&eps.obs, eps.obs_dim, &rows),
-            rows.len(),
-            eps.obs_dim,
+        let fisher_obs: Vec<f64> = rows
+            .iter()
+            .flat_map(|&r| &eps.obs[r * eps.obs_dim..(r + 1) * eps.obs_dim])
+            .copied()
+            .collect();
+        let fisher_pattern = relu_pattern(
+            spec,
+            &adapted,
+            &matrix(&fisher_obs, rows.len(), eps.obs_dim),
         );
-        let fisher_pattern = relu_pattern(spec, &adapted, &fisher_obs);
         // At θ'_old every ratio is exp(0) = 1: the surrogate is minus the mean advantage.
         let advantages = &validation.advantages;
         let surrogate_before = -advantages.iter().sum::<f64>() / advantages.len().max(1) as f64;
@@ -161,18 +157,13 @@ impl TaskObjective {
     /// J = I. The Hessians use every row.
     pub fn meta_gradient(&self, spec: &PolicySpec, first_order: bool) -> Vec<f64> {
         let v = &self.validation;
-        let mut g = weighted_log_prob_gradient(spec, &v.theta, &v.batch, &v.weights, None);
+        let mut g = v.loss.gradient(spec, &v.theta);
         if !first_order {
             for (step, curv) in self.adaptation.steps.iter().zip(&self.inner).rev() {
-                let data = &step.data;
-                let hv = weighted_log_prob_hvp(
-                    spec,
-                    &curv.theta,
-                    &data.batch,
-                    &data.weights,
-                    &curv.full_pattern,
-                    &g,
-                );
+                let hv = step
+                    .data
+                    .loss
+                    .hvp(spec, &curv.theta, &curv.full_pattern, &g);
                 axpy(-curv.lr, &hv, &mut g);
             }
         }
@@ -189,8 +180,9 @@ impl TaskObjective {
             }
         }
         let adapted = &self.validation.theta;
-        let mut y =
-            fisher_vector_product(spec, adapted, &self.fisher_obs, &self.fisher_pattern, &x);
+        let rows = self.fisher_obs.len() / spec.obs_dim;
+        let obs = matrix(&self.fisher_obs, rows, spec.obs_dim);
+        let mut y = fisher_vector_product(spec, adapted, &obs, &self.fisher_pattern, &x);
         if !first_order {
             for curv in self.inner.iter().rev() {
                 self.apply_inner_factor(spec, curv, &mut y);
@@ -201,14 +193,7 @@ impl TaskObjective {
 
     /// x ← (I − α_j H_j) x on the row subsample.
     fn apply_inner_factor(&self, spec: &PolicySpec, curv: &InnerCurvature, x: &mut [f64]) {
-        let hx = weighted_log_prob_hvp(
-            spec,
-            &curv.theta,
-            &curv.sub_batch,
-            &curv.sub_weights,
-            &curv.sub_pattern,
-            x,
-        );
+        let hx = curv.sub_loss.hvp(spec, &curv.theta, &curv.sub_pattern, x);
         axpy(-curv.lr, &hx, x);
     }
 }
