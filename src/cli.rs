@@ -74,7 +74,7 @@ pub struct EvalArgs {
     /// Evaluation seed (its task stream is never used in training).
     #[arg(long, default_value_t = crate::eval::DEFAULT_EVAL_SEED)]
     pub seed: u64,
-    /// Which checkpoint: "best" or "latest".
+    /// Which checkpoint: "best", "latest" or "iter-NNNNN" (see train.checkpoint_every).
     #[arg(long, default_value = "best")]
     pub checkpoint: String,
     /// Worker threads (0 = all cores).

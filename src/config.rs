@@ -72,6 +72,9 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Worker threads (0 = all available cores). Results do not depend on it.
     pub workers: usize,
+    /// Also keep `checkpoints/iter-NNNNN.safetensors` every this many iterations (0 = never).
+    #[serde(default)]
+    pub checkpoint_every: u64,
 }
 
 /// `[eval]` section: the paper's evaluation protocol.

@@ -86,7 +86,12 @@ pub fn train(config: &Config, run: &RunDir) -> Result<()> {
         let theta_used = learner.theta().to_vec();
         let metrics = learner.iteration(iteration);
         run.append_metrics(&metrics)?;
-        checkpoint(learner.theta(), iteration + 1, f64::NAN).save(&run.checkpoint("latest"))?;
+        let latest = checkpoint(learner.theta(), iteration + 1, f64::NAN);
+        latest.save(&run.checkpoint("latest"))?;
+        let every = config.train.checkpoint_every;
+        if every > 0 && (iteration + 1) % every == 0 {
+            latest.save(&run.checkpoint(&format!("iter-{:05}", iteration + 1)))?;
+        }
         if metrics.return_post > best {
             best = metrics.return_post;
             checkpoint(&theta_used, iteration, best).save(&run.checkpoint("best"))?;
