@@ -51,11 +51,12 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     if args.tasks == 0 {
         bail!("--tasks must be >= 1");
     }
-    if !matches!(args.checkpoint.as_str(), "best" | "latest") {
-        bail!(
-            "--checkpoint must be `best` or `latest` (got `{}`)",
-            args.checkpoint
-        );
+    let name = &args.checkpoint;
+    let periodic = name
+        .strip_prefix("iter-")
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    if !(matches!(name.as_str(), "best" | "latest") || periodic) {
+        bail!("--checkpoint must be `best`, `latest` or `iter-NNNNN` (got `{name}`)");
     }
     let run = RunDir::open(&args.run_dir)?;
     let config = run.config()?;
