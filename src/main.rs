@@ -12,7 +12,9 @@ mod train;
 use clap::Parser;
 
 /// Large per-batch temporaries make glibc malloc release and re-fault memory (measured 1.4-2x
-/// slower gradients); mimalloc keeps them.
+/// slower gradients); mimalloc keeps them. The `system-allocator` feature turns it off, to
+/// measure the difference.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
