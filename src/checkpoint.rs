@@ -25,8 +25,9 @@ pub struct Checkpoint {
     pub theta: Vec<f64>,
     /// Meta-iteration the parameters were used in (or reached after).
     pub iteration: u64,
-    /// Post-adaptation return measured with these parameters (NaN if unknown).
-    pub return_post: f64,
+    /// The return the best checkpoint was chosen by (validation or training post-adaptation
+    /// return; NaN for other checkpoints).
+    pub score: f64,
 }
 
 impl Checkpoint {
@@ -44,7 +45,7 @@ impl Checkpoint {
             ("hidden", hidden.join(",")),
             ("activation", self.spec.activation.name().to_string()),
             ("iteration", self.iteration.to_string()),
-            ("return_post", self.return_post.to_string()),
+            ("score", self.score.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -120,7 +121,7 @@ impl Checkpoint {
             spec,
             theta,
             iteration: number("iteration")? as u64,
-            return_post: field("return_post")?.parse().unwrap_or(f64::NAN),
+            score: field("score")?.parse().unwrap_or(f64::NAN),
         })
     }
 
@@ -191,7 +192,7 @@ mod tests {
             spec,
             theta,
             iteration: 7,
-            return_post: -12.5,
+            score: -12.5,
         }
     }
 

@@ -75,12 +75,27 @@ pub struct TrainConfig {
     /// Also keep `checkpoints/iter-NNNNN.safetensors` every this many iterations (0 = never).
     #[serde(default)]
     pub checkpoint_every: u64,
+    /// Every this many iterations (and after the last), evaluate the parameters on validation
+    /// tasks with the `[eval]` protocol; the best checkpoint is then the one with the highest
+    /// validation return after `eval.steps` steps. 0 = pick the best checkpoint by the training
+    /// post-adaptation return instead (the paper's rule).
+    #[serde(default)]
+    pub validate_every: u64,
+    /// Validation tasks per validation (drawn from a stream disjoint from training and `eval`).
+    #[serde(default = "default_validation_tasks")]
+    pub validation_tasks: usize,
+}
+
+fn default_validation_tasks() -> usize {
+    20
 }
 
 /// `[eval]` section: the paper's evaluation protocol.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EvalConfig {
+    /// Adaptation steps of the validation during training (`eval --steps` sets its own).
+    pub steps: usize,
     /// Episodes sampled per adaptation step (paper: 40 on nav2d, 20 on the cheetah).
     pub episodes: usize,
     /// Learning rate of the first adaptation step (paper: 0.1).
@@ -92,6 +107,7 @@ pub struct EvalConfig {
 impl Default for EvalConfig {
     fn default() -> Self {
         EvalConfig {
+            steps: 3,
             episodes: 40,
             first_lr: 0.1,
             later_lr: 0.05,
@@ -136,6 +152,9 @@ impl Config {
         self.trpo.validate().map_err(anyhow::Error::msg)?;
         if self.eval.episodes == 0 {
             bail!("eval.episodes must be >= 1");
+        }
+        if self.train.validate_every > 0 && self.train.validation_tasks == 0 {
+            bail!("train.validation_tasks must be >= 1 when train.validate_every > 0");
         }
         for (key, lr) in [
             ("first_lr", self.eval.first_lr),

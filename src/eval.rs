@@ -1,7 +1,7 @@
 //! `metarl eval`: the paper's adaptation table for a run's checkpoint.
 
 use anyhow::{bail, Result};
-use metarl_agents::evaluation::{evaluate_adaptation, AdaptationCurve, EvalProtocol};
+use metarl_agents::evaluation::{evaluate_adaptation, AdaptationCurve, EvalProtocol, TaskSet};
 use metarl_agents::maml::AdvantageSettings;
 use metarl_agents::parallel::available_workers;
 use serde::Serialize;
@@ -16,7 +16,7 @@ use crate::run_dir::RunDir;
 pub const DEFAULT_EVAL_SEED: u64 = 20_170_309;
 
 /// The `--json` output of `metarl eval`.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct EvalReport {
     /// Environment name.
     pub env: String,
@@ -73,7 +73,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         &spec,
         &checkpoint.theta,
         &protocol(&config, args.tasks, args.steps),
-        args.seed,
+        (TaskSet::HeldOut, args.seed),
         workers,
     );
     let report = report(&config.env.name, &curve);

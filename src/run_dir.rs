@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use metarl_agents::IterationMetrics;
 
 use crate::config::Config;
 
@@ -88,7 +87,7 @@ impl RunDir {
     }
 
     /// Appends one metrics line, written whole in a single write.
-    pub fn append_metrics(&self, metrics: &IterationMetrics) -> Result<()> {
+    pub fn append_metrics(&self, metrics: &impl serde::Serialize) -> Result<()> {
         let mut line = serde_json::to_string(metrics).expect("metrics serialize");
         line.push('\n');
         let mut file = std::fs::OpenOptions::new()

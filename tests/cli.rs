@@ -526,3 +526,58 @@ fn bad_input_eval_with_zero_tasks_is_one_error_line() {
         &["--tasks"],
     );
 }
+
+#[test]
+fn validation_picks_the_best_checkpoint_and_periodic_checkpoints_are_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tiny_with(
+        "workers = 1",
+        "workers = 1\nvalidate_every = 2\nvalidation_tasks = 2\ncheckpoint_every = 2",
+    );
+    let run = train_tiny(tmp.path(), "run", &config, &["--iterations", "5"]);
+    let lines = metrics(&run);
+    // Validated after iterations 2 and 4 and after the last (5).
+    let validated: Vec<(u64, f64)> = lines
+        .iter()
+        .filter_map(|m| {
+            let v = m.get("validation")?;
+            assert_eq!(v["steps"], serde_json::json!([0, 1, 2, 3]));
+            let mean = v["mean"].as_array().unwrap();
+            Some((
+                m["iteration"].as_u64().unwrap() + 1,
+                mean[3].as_f64().unwrap(),
+            ))
+        })
+        .collect();
+    assert_eq!(
+        validated.iter().map(|v| v.0).collect::<Vec<_>>(),
+        vec![2, 4, 5]
+    );
+    let best_at = validated
+        .iter()
+        .fold(validated[0], |b, v| if v.1 > b.1 { *v } else { b })
+        .0;
+    let table = metarl_ok(&[
+        OsStr::new("eval"),
+        "--run-dir".as_ref(),
+        run.as_os_str(),
+        "--tasks".as_ref(),
+        "1".as_ref(),
+        "--steps".as_ref(),
+        "0".as_ref(),
+    ]);
+    assert!(
+        table.contains(&format!("checkpoint of iteration {best_at},")),
+        "{table}"
+    );
+    for kept in ["iter-00002", "iter-00004"] {
+        assert!(run
+            .join("checkpoints")
+            .join(format!("{kept}.safetensors"))
+            .is_file());
+    }
+    assert!(!run
+        .join("checkpoints")
+        .join("iter-00005.safetensors")
+        .exists());
+}

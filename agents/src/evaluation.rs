@@ -37,6 +37,26 @@ impl EvalProtocol {
     }
 }
 
+/// Which task set an evaluation draws: the held-out test tasks of `eval`, or the validation
+/// tasks that pick the best checkpoint during training. Their random streams are disjoint from
+/// each other and from every training stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskSet {
+    /// Held-out test tasks (`metarl eval`).
+    HeldOut,
+    /// Validation tasks (checkpoint selection).
+    Validation,
+}
+
+impl TaskSet {
+    fn streams(self) -> (Stream, Stream) {
+        match self {
+            TaskSet::HeldOut => (Stream::EvalTasks, Stream::EvalEpisodes),
+            TaskSet::Validation => (Stream::ValidationTasks, Stream::ValidationEpisodes),
+        }
+    }
+}
+
 /// Returns of every held-out task after 0..=steps adaptation steps.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AdaptationCurve {
@@ -75,22 +95,19 @@ fn mean(x: &[f64]) -> f64 {
     x.iter().sum::<f64>() / x.len().max(1) as f64
 }
 
-/// Evaluates the policy `theta` by adapting it to `protocol.tasks` tasks drawn from the
-/// evaluation stream of `seed` (disjoint from every training stream). Task `i`'s episodes at step
-/// `s` use seeds derived from (seed, i, s, episode), so every method evaluated with the same seed
-/// meets the same tasks and the same episode seeds.
+/// Evaluates the policy `theta` by adapting it to `protocol.tasks` tasks of `set` drawn with
+/// `seed`. Task `i`'s episodes at step `s` use seeds derived from (seed, i, s, episode), so every
+/// method evaluated with the same seed meets the same tasks and the same episode seeds.
 pub fn evaluate_adaptation(
     dist: &dyn TaskDistribution,
     spec: &PolicySpec,
     theta: &[f64],
     protocol: &EvalProtocol,
-    seed: u64,
+    (set, seed): (TaskSet, u64),
     workers: usize,
 ) -> AdaptationCurve {
-    let tasks = dist.sample_tasks(
-        &mut derive_rng(seed, Stream::EvalTasks, &[]),
-        protocol.tasks,
-    );
+    let (task_stream, episode_stream) = set.streams();
+    let tasks = dist.sample_tasks(&mut derive_rng(seed, task_stream, &[]), protocol.tasks);
     let lrs = protocol.lrs();
     let returns = parallel_map(
         workers,
@@ -105,13 +122,7 @@ pub fn evaluate_adaptation(
                 &lrs,
                 protocol.episodes,
                 &protocol.advantages,
-                |stage, e| {
-                    derive_seed(
-                        seed,
-                        Stream::EvalEpisodes,
-                        &[i as u64, stage as u64, e as u64],
-                    )
-                },
+                |stage, e| derive_seed(seed, episode_stream, &[i as u64, stage as u64, e as u64]),
             )
             .returns()
         },

@@ -20,6 +20,10 @@ pub enum Stream {
     EvalTasks = 5,
     /// Evaluation episodes.
     EvalEpisodes = 6,
+    /// Validation tasks (checkpoint selection during training).
+    ValidationTasks = 7,
+    /// Validation episodes.
+    ValidationEpisodes = 8,
 }
 
 /// SplitMix64 finalizer: a bijective mix of 64 bits (Steele et al. 2014).
