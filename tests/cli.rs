@@ -335,11 +335,8 @@ fn train_print_config_prints_the_effective_toml_and_creates_nothing() {
     assert!(left.is_empty(), "--print-config created {left:?}");
 }
 
-/// `train --config FILE` with `text` as FILE must fail naming `fragments`, creating no run.
-fn assert_bad_config(text: &str, fragments: &[&str]) {
-    let tmp = tempfile::tempdir().unwrap();
-    let config = write_config(tmp.path(), "bad.toml", text);
-    let run = tmp.path().join("run");
+/// `train --config CONFIG --run-dir RUN` must fail naming `fragments`.
+fn assert_bad_train(config: &Path, run: &Path, fragments: &[&str]) {
     assert_bad_input(
         &[
             OsStr::new("train"),
@@ -350,6 +347,14 @@ fn assert_bad_config(text: &str, fragments: &[&str]) {
         ],
         fragments,
     );
+}
+
+/// `train --config FILE` with `text` as FILE must fail naming `fragments`, creating no run.
+fn assert_bad_config(text: &str, fragments: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "bad.toml", text);
+    let run = tmp.path().join("run");
+    assert_bad_train(&config, &run, fragments);
     assert!(!run.exists(), "a rejected config created {}", run.display());
 }
 
@@ -491,17 +496,7 @@ fn bad_input_train_into_an_existing_run_dir_refuses_and_keeps_the_run() {
             (p, bytes)
         })
         .collect();
-    let config = tmp.path().join("run.toml");
-    assert_bad_input(
-        &[
-            OsStr::new("train"),
-            "--config".as_ref(),
-            config.as_os_str(),
-            "--run-dir".as_ref(),
-            run.as_os_str(),
-        ],
-        &["already holds a run"],
-    );
+    assert_bad_train(&tmp.path().join("run.toml"), &run, &["already holds a run"]);
     for (path, bytes) in before {
         assert!(
             std::fs::read(&path).unwrap() == bytes,
