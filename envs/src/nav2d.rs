@@ -15,7 +15,10 @@
 //! Dynamics: `position += clip(action)`, computed in f64 from the env's own state, which is the
 //! truth for observations and rewards (so returns compare with the paper's). The agent is also a
 //! kinematic position-based ball in a Rapier world that mirrors the position (as f32) each step;
-//! later task families with walls use Rapier's contacts. The position is clamped to the observation
+//! later task families with walls use Rapier's contacts. With nothing else in the world a pipeline
+//! step computes nothing observable, so the body is moved directly (`set_translation`, ~10 ns)
+//! and the pipeline is stepped only when the world holds other colliders; a full step cost
+//! 1.6-1.8 us per env step (measured), most of the env's time. The position is clamped to the observation
 //! box, which only acts past the horizon or on a last-ulp rounding of a maximal-speed run.
 
 use rand::distributions::{Distribution, Uniform};
@@ -170,11 +173,16 @@ impl Nav2d {
         self.position.to_vec()
     }
 
-    /// Moves the Rapier body to the current f64 position with one pipeline step.
+    /// Moves the Rapier body to the current f64 position: directly while the agent is alone in
+    /// the world, else as a kinematic target followed by one pipeline step (contacts).
     fn sync_body(&mut self) {
         let target = Vector::new(self.position[0] as f32, self.position[1] as f32);
-        self.world.bodies[self.agent].set_next_kinematic_translation(target);
-        self.world.step();
+        if self.world.colliders.len() <= 1 {
+            self.world.bodies[self.agent].set_translation(target, false);
+        } else {
+            self.world.bodies[self.agent].set_next_kinematic_translation(target);
+            self.world.step();
+        }
     }
 }
 
