@@ -52,8 +52,11 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Run directory to create (default: runs/<env>-<timestamp>).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     pub run_dir: Option<PathBuf>,
+    /// Continue the run in this directory from its latest checkpoint.
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
     /// Print the effective config as TOML and exit.
     #[arg(long)]
     pub print_config: bool,

@@ -75,7 +75,7 @@ pub struct TrainConfig {
     /// Also keep `checkpoints/iter-NNNNN.safetensors` every this many iterations (0 = never).
     #[serde(default)]
     pub checkpoint_every: u64,
-    /// Every this many iterations (and after the last), evaluate the parameters on validation
+    /// Every this many iterations, evaluate the parameters on validation
     /// tasks with the `[eval]` protocol; the best checkpoint is then the one with the highest
     /// validation return after `eval.steps` steps. 0 = pick the best checkpoint by the training
     /// post-adaptation return instead (the paper's rule).
@@ -84,10 +84,17 @@ pub struct TrainConfig {
     /// Validation tasks per validation (drawn from a stream disjoint from training and `eval`).
     #[serde(default = "default_validation_tasks")]
     pub validation_tasks: usize,
+    /// Stop after this many consecutive steps rejected for non-finite values (>= 1).
+    #[serde(default = "default_max_rejected_steps")]
+    pub max_rejected_steps: u64,
 }
 
 fn default_validation_tasks() -> usize {
     20
+}
+
+fn default_max_rejected_steps() -> u64 {
+    10
 }
 
 /// `[eval]` section: the paper's evaluation protocol.
@@ -152,6 +159,9 @@ impl Config {
         self.trpo.validate().map_err(anyhow::Error::msg)?;
         if self.eval.episodes == 0 {
             bail!("eval.episodes must be >= 1");
+        }
+        if self.train.max_rejected_steps == 0 {
+            bail!("train.max_rejected_steps must be >= 1");
         }
         if self.train.validate_every > 0 && self.train.validation_tasks == 0 {
             bail!("train.validation_tasks must be >= 1 when train.validate_every > 0");

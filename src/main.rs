@@ -21,6 +21,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     logging::init();
+    // First SIGINT/SIGTERM: finish the iteration, checkpoint, print how to resume. Second: quit.
+    let _ = ctrlc::set_handler(|| {
+        if train::STOP_REQUESTED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("stopping after the current iteration (press again to quit at once)");
+    });
     let result = match &cli.command {
         cli::Command::Train(args) => train::run(args),
         cli::Command::Eval(args) => eval::run(args),

@@ -86,6 +86,80 @@ impl RunDir {
         Config::load(&self.config_path())
     }
 
+    /// Takes the run directory's lock file (`lock`, holding this process id) for as long as the
+    /// guard lives. Fails if a live process holds it; a lock left by a dead process is taken over.
+    pub fn lock(&self) -> Result<RunLock> {
+        let path = self.root.join("lock");
+        let ours = std::process::id();
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut file) => {
+                    file.write_all(ours.to_string().as_bytes())
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    return Ok(RunLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    let alive = holder.trim().parse::<u32>().is_ok_and(|pid| {
+                        pid != ours && Path::new(&format!("/proc/{pid}")).exists()
+                    });
+                    if alive {
+                        bail!(
+                            "run directory {} is in use by process {} (lock file {})",
+                            self.root.display(),
+                            holder.trim(),
+                            path.display()
+                        );
+                    }
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("cannot remove stale lock {}", path.display()))?;
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot create {}", path.display()))
+                }
+            }
+        }
+    }
+
+    /// Keeps the first `keep` complete lines of `metrics.jsonl` (iterations 0..keep) and drops the
+    /// rest, including a line cut short by a crash; returns the kept lines parsed.
+    pub fn truncate_metrics(&self, keep: u64) -> Result<Vec<serde_json::Value>> {
+        let path = self.metrics_path();
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+        let lines: Vec<&str> = complete.lines().take(keep as usize).collect();
+        if (lines.len() as u64) < keep {
+            bail!(
+                "{} has {} lines but the latest checkpoint is at iteration {keep}",
+                path.display(),
+                lines.len()
+            );
+        }
+        let parsed = lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| {
+                let value: serde_json::Value = serde_json::from_str(line)
+                    .with_context(|| format!("{} line {} is not JSON", path.display(), i + 1))?;
+                if value["iteration"].as_u64() != Some(i as u64) {
+                    bail!("{} line {} is not iteration {i}", path.display(), i + 1);
+                }
+                Ok(value)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut kept = lines.join("\n");
+        if !kept.is_empty() {
+            kept.push('\n');
+        }
+        crate::checkpoint::write_atomically(&path, kept.as_bytes())?;
+        Ok(parsed)
+    }
+
     /// Appends one metrics line, written whole in a single write.
     pub fn append_metrics(&self, metrics: &impl serde::Serialize) -> Result<()> {
         let mut line = serde_json::to_string(metrics).expect("metrics serialize");
@@ -96,5 +170,17 @@ impl RunDir {
             .with_context(|| format!("cannot append to {}", self.metrics_path().display()))?;
         file.write_all(line.as_bytes())
             .with_context(|| format!("cannot append to {}", self.metrics_path().display()))
+    }
+}
+
+/// Holds a run directory's lock file; removes it when dropped.
+#[derive(Debug)]
+pub struct RunLock {
+    path: PathBuf,
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }

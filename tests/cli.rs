@@ -531,7 +531,7 @@ fn validation_picks_the_best_checkpoint_and_periodic_checkpoints_are_kept() {
     );
     let run = train_tiny(tmp.path(), "run", &config, &["--iterations", "5"]);
     let lines = metrics(&run);
-    // Validated after iterations 2 and 4 and after the last (5).
+    // Validated after iterations 2 and 4 (multiples of validate_every only, so resumed runs match).
     let validated: Vec<(u64, f64)> = lines
         .iter()
         .filter_map(|m| {
@@ -546,7 +546,7 @@ fn validation_picks_the_best_checkpoint_and_periodic_checkpoints_are_kept() {
         .collect();
     assert_eq!(
         validated.iter().map(|v| v.0).collect::<Vec<_>>(),
-        vec![2, 4, 5]
+        vec![2, 4]
     );
     let best_at = validated
         .iter()
@@ -575,4 +575,173 @@ fn validation_picks_the_best_checkpoint_and_periodic_checkpoints_are_kept() {
         .join("checkpoints")
         .join("iter-00005.safetensors")
         .exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resume, kill -9, graceful stop, lock file.
+
+/// A config whose iterations take long enough to interrupt mid-run.
+fn resumable_config(iterations: u64) -> String {
+    tiny_with(
+        "workers = 1",
+        "workers = 1\nvalidate_every = 3\nvalidation_tasks = 2",
+    )
+    .replace("iterations = 3", &format!("iterations = {iterations}"))
+    .replace("horizon = 10", "horizon = 20")
+}
+
+/// Metrics lines without their timings.
+fn untimed_metrics(run: &Path) -> Vec<Map<String, Value>> {
+    metrics(run)
+        .into_iter()
+        .map(|mut m| {
+            m.retain(|k, _| !k.starts_with("seconds"));
+            m
+        })
+        .collect()
+}
+
+fn resume_args(run: &Path, iterations: u64) -> Vec<std::ffi::OsString> {
+    vec![
+        "train".into(),
+        "--resume".into(),
+        run.as_os_str().to_owned(),
+        "--iterations".into(),
+        iterations.to_string().into(),
+    ]
+}
+
+/// The resumed run equals the uninterrupted one: metrics (without timings), config and
+/// checkpoints byte for byte.
+fn assert_same_run(resumed: &Path, reference: &Path) {
+    assert_eq!(untimed_metrics(resumed), untimed_metrics(reference));
+    for file in [
+        "checkpoints/latest.safetensors",
+        "checkpoints/best.safetensors",
+        "config.toml",
+    ] {
+        assert!(
+            std::fs::read(resumed.join(file)).unwrap()
+                == std::fs::read(reference.join(file)).unwrap(),
+            "{file} differs"
+        );
+    }
+    assert!(!resumed.join("lock").exists(), "the lock is released");
+}
+
+/// Spawns `metarl train` on `config` into `run` and waits until `lines` metrics lines exist.
+fn spawn_until(config: &Path, run: &Path, lines: usize) -> std::process::Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_metarl"))
+        .args([OsStr::new("train"), "--config".as_ref(), config.as_os_str()])
+        .args([OsStr::new("--run-dir"), run.as_os_str()])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let n = std::fs::read_to_string(run.join("metrics.jsonl")).map_or(0, |t| t.lines().count());
+        if n >= lines {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "training ended before the interruption"
+        );
+        assert!(std::time::Instant::now() < deadline, "training too slow");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still running when interrupted"
+    );
+    child
+}
+
+#[test]
+fn resume_from_any_iteration_reproduces_the_uninterrupted_run_bit_for_bit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reference = train_tiny(tmp.path(), "reference", &resumable_config(7), &[]);
+    for stop in [1, 3, 5] {
+        let name = format!("stopped-{stop}");
+        let run = train_tiny(tmp.path(), &name, &resumable_config(stop), &[]);
+        metarl_ok(&resume_args(&run, 7));
+        assert_same_run(&run, &reference);
+    }
+}
+
+#[test]
+fn kill_9_mid_training_then_resume_reproduces_the_uninterrupted_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = resumable_config(150);
+    let reference = train_tiny(tmp.path(), "reference", &text, &[]);
+    let config = write_config(tmp.path(), "killed.toml", &text);
+    let run = tmp.path().join("killed");
+    let mut child = spawn_until(&config, &run, 4);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        run.join("lock").exists(),
+        "a killed run leaves its lock behind"
+    );
+    let done = metrics(&run).len();
+    assert!(done < 150, "killed mid-run ({done} lines)");
+    metarl_ok(&resume_args(&run, 150));
+    assert_same_run(&run, &reference);
+}
+
+#[test]
+fn sigterm_finishes_the_iteration_saves_and_exits_nonzero_with_a_resume_hint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = resumable_config(150);
+    let reference = train_tiny(tmp.path(), "reference", &text, &[]);
+    let config = write_config(tmp.path(), "stopped.toml", &text);
+    let run = tmp.path().join("stopped");
+    let child = spawn_until(&config, &run, 3);
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("resume with: metarl train --resume"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Stopped cleanly after a whole iteration: the checkpoint is at the last metrics line.
+    let lines = metrics(&run).len();
+    assert!(lines < 150, "stopped early ({lines} lines)");
+    assert!(
+        !run.join("lock").exists(),
+        "a graceful stop releases the lock"
+    );
+    metarl_ok(&resume_args(&run, 150));
+    assert_same_run(&run, &reference);
+}
+
+#[test]
+fn a_run_directory_locked_by_a_live_process_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = train_tiny(tmp.path(), "run", TINY, &["--iterations", "1"]);
+    // This test process is alive: its pid in the lock file means "in use".
+    std::fs::write(run.join("lock"), std::process::id().to_string()).unwrap();
+    assert_bad_input(&resume_args(&run, 2), &["in use by process"]);
+    std::fs::remove_file(run.join("lock")).unwrap();
+    metarl_ok(&resume_args(&run, 2));
+    assert_eq!(metrics(&run).len(), 2);
+}
+
+#[test]
+fn resume_refuses_to_change_the_runs_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = train_tiny(tmp.path(), "run", TINY, &["--iterations", "1"]);
+    let mut args = resume_args(&run, 2);
+    args.extend(["--seed".into(), "3".into()]);
+    assert_bad_input(&args, &["only --iterations and --workers"]);
 }

@@ -130,6 +130,8 @@ pub struct TrpoStep {
     pub kl: f64,
     /// Norm of the gradient.
     pub gradient_norm: f64,
+    /// A non-finite value (gradient, CG direction or quadratic form) stopped the update.
+    pub non_finite: bool,
 }
 
 /// One TRPO update of `theta` minimizing a surrogate with gradient `gradient` at `theta`, where
@@ -147,14 +149,18 @@ pub fn trpo_step(
     mut evaluate: impl FnMut(&[f64]) -> Candidate,
 ) -> TrpoStep {
     let gradient_norm = dot(gradient, gradient).sqrt();
-    let kept = |steps| TrpoStep {
+    let kept = |steps, non_finite| TrpoStep {
         theta: theta.to_vec(),
         accepted: false,
         line_search_steps: steps,
         surrogate: surrogate_before,
         kl: 0.0,
         gradient_norm,
+        non_finite,
     };
+    if !gradient_norm.is_finite() || !surrogate_before.is_finite() {
+        return kept(0, true);
+    }
     let damped = |v: &[f64]| {
         let mut mv = metric(v);
         for (m, x) in mv.iter_mut().zip(v) {
@@ -168,7 +174,7 @@ pub fn trpo_step(
     } = conjugate_gradient(damped, gradient, config.cg_iterations);
     let finite = shs > 0.0 && shs.is_finite() && direction.iter().all(|x| x.is_finite());
     if !finite {
-        return kept(0);
+        return kept(0, true);
     }
     let scale = (2.0 * config.max_kl / shs).sqrt();
     let mut fraction = 1.0;
@@ -191,11 +197,12 @@ pub fn trpo_step(
                 surrogate: c.surrogate,
                 kl: c.kl,
                 gradient_norm,
+                non_finite: false,
             };
         }
         fraction *= config.backtrack_ratio;
     }
-    kept(config.line_search_steps)
+    kept(config.line_search_steps, false)
 }
 
 #[cfg(test)]
@@ -275,5 +282,16 @@ mod tests {
             kl: 0.0,
         });
         assert!(!nan.accepted);
+        // A non-finite gradient never reaches the parameters.
+        let bad = trpo_step(
+            &config,
+            &[0.5; 3],
+            &[f64::NAN, 0.0, 0.0],
+            0.0,
+            spd_product,
+            |_| unreachable!("no candidate is evaluated"),
+        );
+        assert!(bad.non_finite && !bad.accepted);
+        assert_eq!(bad.theta, vec![0.5; 3]);
     }
 }

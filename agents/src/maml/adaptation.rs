@@ -99,6 +99,8 @@ pub struct Adaptation {
     pub validation: EpisodeBatch,
     /// Time spent sampling episodes (the rest of the adaptation is advantages and gradients).
     pub sampling_time: Duration,
+    /// A non-finite inner gradient was met; that step (and the rest) kept θ_j unchanged.
+    pub non_finite: bool,
 }
 
 impl Adaptation {
@@ -148,10 +150,15 @@ pub fn adapt_task(
         sampling_time += t.elapsed();
         batch
     };
+    let mut non_finite = false;
     for (j, &lr) in lrs.iter().enumerate() {
         let batch = sample(&current, j);
         let data = PolicyGradientData::new(current.clone(), batch, settings);
-        current = gradient_step(&current, &data.loss_gradient(spec, &current), lr);
+        let gradient = data.loss_gradient(spec, &current);
+        non_finite |= !gradient.iter().all(|g| g.is_finite());
+        if !non_finite {
+            current = gradient_step(&current, &gradient, lr);
+        }
         steps.push(InnerStep { data, lr });
     }
     let validation = sample(&current, lrs.len());
@@ -160,6 +167,7 @@ pub fn adapt_task(
         adapted: current,
         validation,
         sampling_time,
+        non_finite,
     }
 }
 

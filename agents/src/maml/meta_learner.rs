@@ -20,7 +20,7 @@ use crate::parallel::parallel_map;
 use crate::policy::PolicySpec;
 use crate::sampler::EnvPool;
 use crate::seeding::{derive_rng, derive_seed, Stream};
-use crate::trpo::{trpo_step, Candidate, TrpoConfig};
+use crate::trpo::{trpo_step, Candidate, TrpoConfig, TrpoStep};
 
 /// What one meta-iteration did (one line of `metrics.jsonl`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,6 +41,9 @@ pub struct IterationMetrics {
     pub line_search_steps: usize,
     /// Whether the TRPO step was accepted.
     pub step_accepted: bool,
+    /// Whether a non-finite value (returns, advantages, gradients, CG) rejected the step; the
+    /// parameters are then unchanged.
+    pub step_rejected: bool,
     /// Norm of the meta-gradient.
     pub gradient_norm: f64,
     /// Mean log standard deviation of the policy after the update.
@@ -99,6 +102,16 @@ impl<'a> MamlTrpo<'a> {
     /// The current meta-parameters.
     pub fn theta(&self) -> &[f64] {
         &self.theta
+    }
+
+    /// Replaces the meta-parameters (resuming from a checkpoint).
+    pub fn set_theta(&mut self, theta: Vec<f64>) {
+        assert_eq!(
+            theta.len(),
+            self.spec.num_params(),
+            "theta matches the policy"
+        );
+        self.theta = theta;
     }
 
     /// The policy architecture.
@@ -190,14 +203,20 @@ impl<'a> MamlTrpo<'a> {
             .map(|o| o.adaptation().sampling_time)
             .sum();
 
-        // 3-4. TRPO on the meta-objective.
+        // 3-4. TRPO on the meta-objective, unless a non-finite value already showed up: then the
+        // step is rejected and θ stays as it is.
+        let non_finite_data = !(return_pre.is_finite() && return_post.is_finite())
+            || objectives.iter().any(|o| o.adaptation().non_finite)
+            || !gradient.iter().all(|g| g.is_finite());
         let first_order = maml.first_order;
         let workers_n = self.workers;
         let mut cg_time = Duration::ZERO;
         let mut line_search_time = Duration::ZERO;
-        let step = {
+        let step = if non_finite_data {
+            None
+        } else {
             let objectives = &objectives;
-            trpo_step(
+            Some(trpo_step(
                 &self.trpo,
                 theta,
                 &gradient,
@@ -227,8 +246,18 @@ impl<'a> MamlTrpo<'a> {
                         kl: values.iter().map(|c| c.kl).sum::<f64>() / n,
                     }
                 },
-            )
+            ))
         };
+        let step_rejected = step.as_ref().is_none_or(|s| s.non_finite);
+        let step = step.filter(|s| !s.non_finite).unwrap_or_else(|| TrpoStep {
+            theta: theta.clone(),
+            accepted: false,
+            line_search_steps: 0,
+            surrogate: surrogate_before,
+            kl: 0.0,
+            gradient_norm: gradient.iter().map(|g| g * g).sum::<f64>().sqrt(),
+            non_finite: true,
+        });
         self.theta = step.theta;
         let log_std = &self.theta[spec.log_std_offset()..];
         let sampling_seconds = sampling_time.as_secs_f64() / workers;
@@ -241,6 +270,7 @@ impl<'a> MamlTrpo<'a> {
             surrogate_after: step.surrogate,
             line_search_steps: step.line_search_steps,
             step_accepted: step.accepted,
+            step_rejected,
             gradient_norm: step.gradient_norm,
             log_std_mean: log_std.iter().sum::<f64>() / log_std.len() as f64,
             env_steps,
