@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::checkpoint::{write_atomically, Checkpoint};
 use crate::cli::TrainArgs;
+use crate::bench::peak_rss_mib;
 use crate::config::Config;
 use crate::eval::{protocol, report, EvalReport};
 use crate::run_dir::RunDir;
@@ -34,6 +35,8 @@ pub struct MetricsLine<'a> {
     pub metrics: &'a IterationMetrics,
     /// Steps rejected for non-finite values since the run started.
     pub rejected_steps: u64,
+    /// Peak resident set size of the process so far (MiB; machine-dependent, like the timings).
+    pub peak_rss_mib: f64,
     /// Validation mean return and standard error per adaptation step, when validated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validation: Option<&'a EvalReport>,
@@ -247,6 +250,7 @@ pub fn train(
         run.append_metrics(&MetricsLine {
             metrics: &metrics,
             rejected_steps: state.rejected_total,
+            peak_rss_mib: peak_rss_mib(),
             validation: validation.as_ref(),
         })?;
         let candidate = match &validation {

@@ -46,6 +46,11 @@ const METRIC_KEYS: &[&str] = &[
     "seconds",
 ];
 
+/// Metrics keys that measure the machine (timings, memory) rather than the run.
+fn is_measurement(key: &str) -> bool {
+    key.starts_with("seconds") || key == "peak_rss_mib"
+}
+
 /// What one invocation of the binary produced.
 struct Output {
     status: ExitStatus,
@@ -241,7 +246,7 @@ fn same_seed_gives_identical_metrics_and_checkpoints_for_one_and_two_workers() {
         metrics(run)
             .into_iter()
             .map(|mut m| {
-                m.retain(|k, _| !k.starts_with("seconds"));
+                m.retain(|k, _| !is_measurement(k));
                 m
             })
             .collect()
@@ -595,7 +600,7 @@ fn untimed_metrics(run: &Path) -> Vec<Map<String, Value>> {
     metrics(run)
         .into_iter()
         .map(|mut m| {
-            m.retain(|k, _| !k.starts_with("seconds"));
+            m.retain(|k, _| !is_measurement(k));
             m
         })
         .collect()
