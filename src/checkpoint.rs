@@ -234,3 +234,62 @@ mod tests {
         assert!(c.check_matches("nav2d", &other).is_err());
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Property tests: truncated, flipped or spliced checkpoint files never panic the loader.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn checkpoint_bytes(hidden: Vec<usize>, relu: bool) -> Vec<u8> {
+        let spec = PolicySpec {
+            obs_dim: 2,
+            act_dim: 2,
+            hidden,
+            activation: if relu {
+                Activation::Relu
+            } else {
+                Activation::Tanh
+            },
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.safetensors");
+        Checkpoint {
+            env: "nav2d".into(),
+            theta: vec![0.5; spec.num_params()],
+            spec,
+            iteration: 3,
+            score: -1.0,
+        }
+        .save(&path)
+        .unwrap();
+        std::fs::read(path).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn corrupted_checkpoints_load_or_fail_with_one_line(
+            hidden in proptest::collection::vec(1usize..6, 0..3),
+            relu in any::<bool>(),
+            cut in any::<proptest::sample::Index>(),
+            flips in proptest::collection::vec((any::<proptest::sample::Index>(), 1u8..=255), 0..6),
+            truncate in any::<bool>(),
+        ) {
+            let mut bytes = checkpoint_bytes(hidden, relu);
+            for (at, mask) in flips {
+                let i = at.index(bytes.len());
+                bytes[i] ^= mask;
+            }
+            if truncate {
+                bytes.truncate(cut.index(bytes.len()));
+            }
+            if let Err(e) = Checkpoint::decode(&bytes) {
+                let message = format!("{e:#}");
+                prop_assert!(!message.contains('\n'), "{}", message);
+            }
+        }
+    }
+}

@@ -263,3 +263,70 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Property tests: no mutation of a config file makes the parser or validator panic, and
+    //! every rejection is a one-line message.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Mutations of the default config, line by line.
+    fn mutated_config() -> impl Strategy<Value = String> {
+        let lines: Vec<String> = DEFAULT_CONFIG.lines().map(str::to_string).collect();
+        let n = lines.len();
+        let values = prop_oneof![
+            Just("-1".to_string()),
+            Just("0".to_string()),
+            Just("1e400".to_string()),
+            Just("nan".to_string()),
+            Just("\"text\"".to_string()),
+            Just("[]".to_string()),
+            Just("true".to_string()),
+            any::<i64>().prop_map(|v| v.to_string()),
+            any::<f64>().prop_map(|v| format!("{v:?}")),
+        ];
+        let edit = prop_oneof![
+            (0..n).prop_map(|i| (i, None)),
+            (0..n, values).prop_map(|(i, v)| (i, Some(v))),
+        ];
+        proptest::collection::vec(edit, 1..4).prop_map(move |edits| {
+            let mut lines = lines.clone();
+            for (i, value) in edits {
+                match value {
+                    None => lines[i].clear(),
+                    Some(v) => {
+                        if let Some((key, _)) = lines[i].split_once('=') {
+                            lines[i] = format!("{key}= {v}");
+                        } else {
+                            lines[i] = format!("{}x = {v}", lines[i]);
+                        }
+                    }
+                }
+            }
+            lines.join("\n")
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn mutated_configs_parse_or_fail_with_one_line(text in mutated_config()) {
+            if let Err(e) = Config::parse(&text, "fuzz") {
+                let message = format!("{e:#}");
+                prop_assert!(!message.contains('\n'), "{}", message);
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic_the_parser(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let text = String::from_utf8_lossy(&bytes);
+            if let Err(e) = Config::parse(&text, "fuzz") {
+                let message = format!("{e:#}");
+                prop_assert!(!message.contains('\n'), "{}", message);
+            }
+        }
+    }
+}

@@ -11,9 +11,9 @@ use metarl_agents::{IterationMetrics, MamlTrpo, PolicySpec};
 use metarl_envs::TaskDistribution;
 use serde::Serialize;
 
+use crate::bench::peak_rss_mib;
 use crate::checkpoint::{write_atomically, Checkpoint};
 use crate::cli::TrainArgs;
-use crate::bench::peak_rss_mib;
 use crate::config::Config;
 use crate::eval::{protocol, report, EvalReport};
 use crate::run_dir::RunDir;

@@ -750,3 +750,17 @@ fn resume_refuses_to_change_the_runs_config() {
     args.extend(["--seed".into(), "3".into()]);
     assert_bad_input(&args, &["only --iterations and --workers"]);
 }
+
+#[test]
+fn bad_input_unwritable_run_directory_fails_before_training() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "tiny.toml", TINY);
+    // A regular file where a directory should be: nothing can be created below it (even as root).
+    let blocker = tmp.path().join("blocker");
+    std::fs::write(&blocker, b"not a directory").unwrap();
+    assert_bad_train(
+        &config,
+        &blocker.join("run"),
+        &["cannot create run directory"],
+    );
+}
