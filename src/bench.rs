@@ -4,7 +4,7 @@ use anyhow::Result;
 use metarl_agents::IterationMetrics;
 use serde::Serialize;
 
-use crate::cli::SpeedArgs;
+use crate::cli::{SoakArgs, SpeedArgs};
 use crate::train::{learner, workers};
 
 /// Timed meta-iterations when --iterations is not given.
@@ -101,6 +101,86 @@ pub fn speed(args: &SpeedArgs) -> Result<()> {
         );
     } else {
         println!("{report:#?}");
+    }
+    Ok(())
+}
+
+/// What a physics soak saw.
+#[derive(Debug, Serialize)]
+pub struct SoakReport {
+    /// Environment name.
+    pub env: String,
+    /// Env steps run.
+    pub steps: u64,
+    /// Episodes started.
+    pub episodes: u64,
+    /// Steps whose observation or reward held a non-finite value.
+    pub non_finite_steps: u64,
+    /// Largest value of every env metric over the soak (e.g. `penetration`).
+    pub max_metrics: std::collections::BTreeMap<String, f64>,
+    /// Env steps per second (single thread, random actions).
+    pub steps_per_sec: f64,
+}
+
+/// Runs `metarl bench soak`: uniform random actions in the action box, a fresh task every
+/// episode, reset at the horizon or on termination.
+pub fn soak(args: &SoakArgs) -> Result<()> {
+    use rand::{Rng, SeedableRng};
+    let dist =
+        metarl_envs::task_distribution(&args.env, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
+    let mut env = dist.make_env();
+    let space = env.action_space().clone();
+    let mut report = SoakReport {
+        env: args.env.clone(),
+        steps: args.steps,
+        episodes: 0,
+        non_finite_steps: 0,
+        max_metrics: Default::default(),
+        steps_per_sec: 0.0,
+    };
+    let mut action = vec![0.0; space.dim()];
+    let mut need_reset = true;
+    let start = std::time::Instant::now();
+    for _ in 0..args.steps {
+        if need_reset {
+            let task = dist.sample_tasks(&mut rng, 1).remove(0);
+            env.set_task(&task);
+            env.reset(rng.gen());
+            report.episodes += 1;
+        }
+        for (a, (lo, hi)) in action.iter_mut().zip(space.low.iter().zip(&space.high)) {
+            *a = rng.gen_range(*lo..=*hi);
+        }
+        let step = env.step(&action);
+        if !(step.reward.is_finite() && step.obs.iter().all(|x| x.is_finite())) {
+            report.non_finite_steps += 1;
+        }
+        for (name, value) in &step.metrics {
+            let worst = report
+                .max_metrics
+                .entry(name.to_string())
+                .or_insert(f64::NEG_INFINITY);
+            if !(value <= worst) {
+                *worst = *value;
+            }
+        }
+        need_reset = step.terminated || step.truncated;
+    }
+    report.steps_per_sec = args.steps as f64 / start.elapsed().as_secs_f64();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).expect("report serializes")
+        );
+    } else {
+        println!("{report:#?}");
+    }
+    if report.non_finite_steps > 0 {
+        anyhow::bail!(
+            "{} steps produced non-finite values",
+            report.non_finite_steps
+        );
     }
     Ok(())
 }

@@ -93,6 +93,26 @@ pub struct EvalArgs {
 pub enum BenchCommand {
     /// Seconds per meta-iteration (median) with the split by phase, env steps/s and peak RSS.
     Speed(SpeedArgs),
+    /// Physics soak: random actions for many steps; counts non-finite values and reports the
+    /// worst value of every env metric (e.g. penetration, joint-limit violation).
+    Soak(SoakArgs),
+}
+
+/// `metarl bench soak`.
+#[derive(Debug, Args)]
+pub struct SoakArgs {
+    /// Environment (task distribution) name.
+    #[arg(long, default_value = "nav2d")]
+    pub env: String,
+    /// Env steps to run (episodes are reset at the horizon or on termination).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub steps: u64,
+    /// Seed of tasks, resets and actions.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print one JSON object instead of the summary.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `metarl bench speed`.

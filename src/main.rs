@@ -32,6 +32,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Train(args) => train::run(args),
         cli::Command::Eval(args) => eval::run(args),
         cli::Command::Bench(cli::BenchCommand::Speed(args)) => bench::speed(args),
+        cli::Command::Bench(cli::BenchCommand::Soak(args)) => bench::soak(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

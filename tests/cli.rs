@@ -764,3 +764,15 @@ fn bad_input_unwritable_run_directory_fails_before_training() {
         &["cannot create run directory"],
     );
 }
+
+#[test]
+fn short_physics_soak_of_every_env_finds_no_non_finite_value() {
+    for env in metarl_envs::ENV_NAMES {
+        let out = metarl_ok(&["bench", "soak", "--env", env, "--steps", "5000", "--json"]);
+        let report: Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(report["env"], *env);
+        assert_eq!(report["steps"], 5000);
+        assert_eq!(report["non_finite_steps"], 0, "{out}");
+        assert!(report["episodes"].as_u64().unwrap() >= 5, "{out}");
+    }
+}
