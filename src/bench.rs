@@ -161,7 +161,8 @@ pub fn soak(args: &SoakArgs) -> Result<()> {
                 .max_metrics
                 .entry(name.to_string())
                 .or_insert(f64::NEG_INFINITY);
-            if !(value <= worst) {
+            // NaN metrics win, so they show up in the report.
+            if value.is_nan() || *value > *worst {
                 *worst = *value;
             }
         }
