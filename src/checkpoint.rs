@@ -161,14 +161,17 @@ fn sort_header(data: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Writes `data` to `path` through a temp file in the same directory, fsync, then rename.
+/// Writes `data` to `path` through a temp file in the same directory, fsync, rename, then fsync
+/// of the directory (so the rename itself survives a power cut).
 pub fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     let result = (|| -> std::io::Result<()> {
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(data)?;
         file.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        std::fs::File::open(dir.unwrap_or(Path::new(".")))?.sync_all()
     })();
     result.with_context(|| format!("cannot write {}", path.display()))
 }
