@@ -287,3 +287,43 @@ pub fn train(
     tracing::info!(best_score = state.best, "done");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use metarl_envs::testing::NanRewards;
+
+    use super::*;
+
+    #[test]
+    fn consecutive_non_finite_steps_stop_the_run_with_the_last_good_checkpoint_intact() {
+        let text = crate::config::DEFAULT_CONFIG
+            .replace("hidden = [100, 100]", "hidden = [8, 8]")
+            .replace("meta_batch_size = 20", "meta_batch_size = 2")
+            .replace("episodes_per_task = 20", "episodes_per_task = 2")
+            .replace("horizon = 100", "horizon = 5")
+            .replace("validate_every = 10", "validate_every = 0")
+            .replace("max_rejected_steps = 10", "max_rejected_steps = 3");
+        let config = Config::parse(&text, "test").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::create(&dir.path().join("run"), &config).unwrap();
+        let nan = NanRewards(config.task_distribution().unwrap());
+        let learner = learner(&config, &nan);
+        let theta0 = learner.theta().to_vec();
+        let err = format!(
+            "{:#}",
+            train(&config, &run, learner, TrainState::fresh()).unwrap_err()
+        );
+        assert!(err.contains("3 consecutive steps rejected"), "{err}");
+        assert!(!err.contains('\n'));
+        let lines = run.truncate_metrics(3).unwrap();
+        let rejected: Vec<u64> = lines
+            .iter()
+            .map(|l| l["rejected_steps"].as_u64().unwrap())
+            .collect();
+        assert_eq!(rejected, vec![1, 2, 3]);
+        assert!(lines.iter().all(|l| l["step_rejected"] == true));
+        let latest = Checkpoint::load(&run.checkpoint("latest")).unwrap();
+        assert_eq!(latest.theta, theta0, "the last good parameters are kept");
+        assert_eq!(latest.iteration, 3);
+    }
+}

@@ -247,58 +247,10 @@ fn first_order_maml_takes_trust_region_steps_different_from_second_order() {
     assert_ne!(theta_fo, theta_so);
 }
 
-/// nav2d whose rewards are all NaN (a stand-in for a physics blow-up).
-struct NanRewards(Box<dyn TaskDistribution>);
-struct NanRewardEnv(Box<dyn metarl_envs::Env>);
-
-impl metarl_envs::Env for NanRewardEnv {
-    fn observation_space(&self) -> &metarl_envs::BoxSpace {
-        self.0.observation_space()
-    }
-    fn action_space(&self) -> &metarl_envs::BoxSpace {
-        self.0.action_space()
-    }
-    fn horizon(&self) -> usize {
-        self.0.horizon()
-    }
-    fn set_task(&mut self, task: &metarl_envs::Task) {
-        self.0.set_task(task)
-    }
-    fn reset(&mut self, seed: u64) -> Vec<f64> {
-        self.0.reset(seed)
-    }
-    fn step(&mut self, action: &[f64]) -> metarl_envs::Step {
-        let mut step = self.0.step(action);
-        step.reward = f64::NAN;
-        step
-    }
-}
-
-impl TaskDistribution for NanRewards {
-    fn name(&self) -> &'static str {
-        "nan-rewards"
-    }
-    fn sample_tasks(&self, rng: &mut dyn rand::RngCore, n: usize) -> Vec<metarl_envs::Task> {
-        self.0.sample_tasks(rng, n)
-    }
-    fn make_env(&self) -> Box<dyn metarl_envs::Env> {
-        Box::new(NanRewardEnv(self.0.make_env()))
-    }
-    fn obs_dim(&self) -> usize {
-        self.0.obs_dim()
-    }
-    fn act_dim(&self) -> usize {
-        self.0.act_dim()
-    }
-    fn horizon(&self) -> usize {
-        self.0.horizon()
-    }
-}
-
 #[test]
 fn non_finite_rewards_reject_the_step_and_leave_theta_unchanged() {
     let (dist, spec, theta) = setup(Activation::Relu);
-    let nan = NanRewards(dist);
+    let nan = metarl_envs::testing::NanRewards(dist);
     let (maml, trpo) = tiny_config(1);
     let mut learner = MamlTrpo::new(&nan, spec, maml, trpo, 5, 2, theta.clone());
     let m = learner.iteration(0);

@@ -1,0 +1,54 @@
+//! Fault injection for testing the numeric guards of learners: a task distribution whose
+//! environments return NaN rewards (a stand-in for a physics blow-up).
+
+use crate::{BoxSpace, Env, Step, Task, TaskDistribution};
+
+/// Wraps a task distribution so that every step's reward is NaN.
+pub struct NanRewards(pub Box<dyn TaskDistribution>);
+
+/// An environment whose rewards are NaN; everything else is the wrapped env's.
+pub struct NanRewardEnv(Box<dyn Env>);
+
+impl Env for NanRewardEnv {
+    fn observation_space(&self) -> &BoxSpace {
+        self.0.observation_space()
+    }
+    fn action_space(&self) -> &BoxSpace {
+        self.0.action_space()
+    }
+    fn horizon(&self) -> usize {
+        self.0.horizon()
+    }
+    fn set_task(&mut self, task: &Task) {
+        self.0.set_task(task)
+    }
+    fn reset(&mut self, seed: u64) -> Vec<f64> {
+        self.0.reset(seed)
+    }
+    fn step(&mut self, action: &[f64]) -> Step {
+        let mut step = self.0.step(action);
+        step.reward = f64::NAN;
+        step
+    }
+}
+
+impl TaskDistribution for NanRewards {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn sample_tasks(&self, rng: &mut dyn rand::RngCore, n: usize) -> Vec<Task> {
+        self.0.sample_tasks(rng, n)
+    }
+    fn make_env(&self) -> Box<dyn Env> {
+        Box::new(NanRewardEnv(self.0.make_env()))
+    }
+    fn obs_dim(&self) -> usize {
+        self.0.obs_dim()
+    }
+    fn act_dim(&self) -> usize {
+        self.0.act_dim()
+    }
+    fn horizon(&self) -> usize {
+        self.0.horizon()
+    }
+}
