@@ -11,6 +11,7 @@ pub mod nav2d;
 pub mod registry;
 pub mod space;
 pub mod task;
+pub mod testing;
 
 pub use check::check_env;
 pub use env::{Env, Step};
