@@ -233,6 +233,14 @@ mod tests {
     }
 
     #[test]
+    fn a_parameter_tensor_of_the_wrong_shape_is_rejected() {
+        let mut c = sample();
+        c.theta.pop();
+        let err = format!("{:#}", Checkpoint::decode(&c.encode().unwrap()).unwrap_err());
+        assert!(err.contains("shape"), "{err}");
+    }
+
+    #[test]
     fn a_checkpoint_of_another_env_or_architecture_is_rejected() {
         let c = sample();
         assert!(c.check_matches("nav2d", &c.spec).is_ok());
