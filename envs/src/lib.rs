@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod cheetah;
 pub mod env;
 pub mod nav2d;
 pub mod registry;
@@ -14,6 +15,7 @@ pub mod task;
 pub mod testing;
 
 pub use check::check_env;
+pub use cheetah::{Cheetah, CheetahFamily, CheetahTasks};
 pub use env::{Env, Step};
 pub use nav2d::{Nav2d, Nav2dTasks};
 pub use registry::{task_distribution, EnvError, ENV_NAMES};

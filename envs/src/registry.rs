@@ -1,16 +1,26 @@
 //! Task distributions by name.
 
+use crate::cheetah::env::DEFAULT_HORIZON as CHEETAH_DEFAULT_HORIZON;
+use crate::cheetah::{CheetahFamily, CheetahTasks};
 use crate::nav2d::{self, Nav2dTasks};
 use crate::task::TaskDistribution;
 
 /// Names accepted by `task_distribution`.
-pub const ENV_NAMES: &[&str] = &["nav2d"];
+pub const ENV_NAMES: &[&str] = &[
+    "nav2d",
+    "cheetah-vel",
+    "cheetah-dir",
+    "cheetah-vel-oracle",
+    "cheetah-dir-oracle",
+];
 
 /// Error for an unknown env name (one-line message listing the known names).
 #[derive(Debug, thiserror::Error)]
 pub enum EnvError {
     /// The name is not in [`ENV_NAMES`].
-    #[error("unknown env `{0}` (known: nav2d)")]
+    #[error(
+        "unknown env `{0}` (known: nav2d, cheetah-vel, cheetah-dir, cheetah-vel-oracle, cheetah-dir-oracle)"
+    )]
     UnknownEnv(String),
     /// A horizon override of 0 (episodes need at least one step).
     #[error("invalid horizon {0}: the episode time limit must be >= 1")]
@@ -29,6 +39,18 @@ pub fn task_distribution(
         "nav2d" => Ok(Box::new(Nav2dTasks::new(
             horizon.unwrap_or(nav2d::DEFAULT_HORIZON),
         ))),
+        "cheetah-vel" | "cheetah-dir" | "cheetah-vel-oracle" | "cheetah-dir-oracle" => {
+            let family = if name.starts_with("cheetah-vel") {
+                CheetahFamily::Velocity
+            } else {
+                CheetahFamily::Direction
+            };
+            Ok(Box::new(CheetahTasks::new(
+                family,
+                name.ends_with("-oracle"),
+                horizon.unwrap_or(CHEETAH_DEFAULT_HORIZON),
+            )))
+        }
         _ => Err(EnvError::UnknownEnv(name.to_string())),
     }
 }
@@ -65,6 +87,11 @@ mod tests {
         assert_eq!(dist.horizon(), 7);
         assert_eq!(dist.make_env().horizon(), 7);
         assert_eq!(task_distribution("nav2d", None).unwrap().horizon(), 100);
+        for name in ["cheetah-vel", "cheetah-dir-oracle"] {
+            assert_eq!(task_distribution(name, None).unwrap().horizon(), 200);
+            let dist = task_distribution(name, Some(9)).unwrap();
+            assert_eq!((dist.horizon(), dist.make_env().horizon()), (9, 9));
+        }
         assert!(matches!(
             task_distribution("nav2d", Some(0)),
             Err(EnvError::InvalidHorizon(0))

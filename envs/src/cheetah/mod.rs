@@ -1,0 +1,11 @@
+//! Planar half-cheetah task families (MAML paper §5.3): goal velocity and goal direction, plus
+//! oracle variants. [`model`] builds the Rapier robot from MuJoCo's `half_cheetah.xml` (and records
+//! the joint-type measurements), [`env`] is the environment, [`tasks`] the task distributions.
+
+pub mod env;
+pub mod model;
+pub mod tasks;
+
+pub use env::{Cheetah, CheetahFamily};
+pub use model::{CheetahState, CheetahWorld};
+pub use tasks::CheetahTasks;
