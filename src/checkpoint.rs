@@ -236,7 +236,10 @@ mod tests {
     fn a_parameter_tensor_of_the_wrong_shape_is_rejected() {
         let mut c = sample();
         c.theta.pop();
-        let err = format!("{:#}", Checkpoint::decode(&c.encode().unwrap()).unwrap_err());
+        let err = format!(
+            "{:#}",
+            Checkpoint::decode(&c.encode().unwrap()).unwrap_err()
+        );
         assert!(err.contains("shape"), "{err}");
     }
 
