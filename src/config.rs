@@ -11,13 +11,25 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG: &str = include_str!("../assets/configs/nav2d.toml");
 
 /// Shipped configs embedded in the binary, by env name (the default for `--env NAME`).
-pub const EMBEDDED_CONFIGS: &[(&str, &str)] = &[("nav2d", DEFAULT_CONFIG)];
+pub const EMBEDDED_CONFIGS: &[(&str, &str)] = &[
+    ("nav2d", DEFAULT_CONFIG),
+    (
+        "cheetah-vel",
+        include_str!("../assets/configs/cheetah-vel.toml"),
+    ),
+    (
+        "cheetah-dir",
+        include_str!("../assets/configs/cheetah-dir.toml"),
+    ),
+];
 
-/// The embedded config of `env`, if one is shipped.
+/// The embedded config of `env`, if one is shipped; an oracle variant (`NAME-oracle`) uses its
+/// family's config.
 pub fn embedded_config(env: &str) -> Option<&'static str> {
+    let family = env.strip_suffix("-oracle").unwrap_or(env);
     EMBEDDED_CONFIGS
         .iter()
-        .find(|(name, _)| *name == env)
+        .find(|(name, _)| *name == family)
         .map(|(_, text)| *text)
 }
 
@@ -225,6 +237,22 @@ mod tests {
         assert_eq!(c.maml.inner_lr, 0.1);
         assert_eq!(c.trpo.max_kl, 0.01);
         assert_eq!(c.train.iterations, 500);
+    }
+
+    #[test]
+    fn every_shipped_config_is_valid_and_names_its_env() {
+        for (env, text) in EMBEDDED_CONFIGS {
+            assert_eq!(&Config::parse(text, env).unwrap().env.name, env);
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/configs");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            Config::load(&path).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+        }
+        assert_eq!(
+            embedded_config("cheetah-dir-oracle"),
+            embedded_config("cheetah-dir")
+        );
     }
 
     #[test]
