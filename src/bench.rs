@@ -4,7 +4,10 @@ use anyhow::Result;
 use metarl_agents::IterationMetrics;
 use serde::Serialize;
 
-use crate::cli::{SoakArgs, SpeedArgs};
+use metarl_agents::parallel::parallel_map;
+use metarl_agents::sampler::{sample_task, EnvPool};
+
+use crate::cli::{EnvsArgs, SoakArgs, SpeedArgs};
 use crate::train::{learner, workers};
 
 /// Timed meta-iterations when --iterations is not given.
@@ -122,18 +125,18 @@ pub struct SoakReport {
     pub steps_per_sec: f64,
 }
 
-/// Runs `metarl bench soak`: uniform random actions in the action box, a fresh task every
-/// episode, reset at the horizon or on termination.
-pub fn soak(args: &SoakArgs) -> Result<()> {
+/// Runs `steps` env steps with uniform random actions in the action box, a fresh task every
+/// episode, reset at the horizon or on termination; single-threaded.
+pub fn random_rollout(env_name: &str, steps: u64, seed: u64) -> Result<SoakReport> {
     use rand::{Rng, SeedableRng};
     let dist =
-        metarl_envs::task_distribution(&args.env, None).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
+        metarl_envs::task_distribution(env_name, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut env = dist.make_env();
     let space = env.action_space().clone();
     let mut report = SoakReport {
-        env: args.env.clone(),
-        steps: args.steps,
+        env: env_name.to_string(),
+        steps,
         episodes: 0,
         non_finite_steps: 0,
         max_metrics: Default::default(),
@@ -142,7 +145,7 @@ pub fn soak(args: &SoakArgs) -> Result<()> {
     let mut action = vec![0.0; space.dim()];
     let mut need_reset = true;
     let start = std::time::Instant::now();
-    for _ in 0..args.steps {
+    for _ in 0..steps {
         if need_reset {
             let task = dist.sample_tasks(&mut rng, 1).remove(0);
             env.set_task(&task);
@@ -168,7 +171,13 @@ pub fn soak(args: &SoakArgs) -> Result<()> {
         }
         need_reset = step.terminated || step.truncated;
     }
-    report.steps_per_sec = args.steps as f64 / start.elapsed().as_secs_f64();
+    report.steps_per_sec = steps as f64 / start.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Runs `metarl bench soak`.
+pub fn soak(args: &SoakArgs) -> Result<()> {
+    let report = random_rollout(&args.env, args.steps, args.seed)?;
     if args.json {
         println!(
             "{}",
@@ -182,6 +191,88 @@ pub fn soak(args: &SoakArgs) -> Result<()> {
             "{} steps produced non-finite values",
             report.non_finite_steps
         );
+    }
+    Ok(())
+}
+
+/// `metarl bench envs` output.
+#[derive(Debug, Serialize)]
+pub struct EnvsReport {
+    /// Environment name.
+    pub env: String,
+    /// Single-threaded env steps per second (random actions, reset at the horizon).
+    pub env_steps_per_sec: f64,
+    /// Sampler throughput by worker count: env steps per second including policy forward passes
+    /// (a meta-batch of the env's shipped config, median of 3 runs).
+    pub sampler_steps_per_sec: std::collections::BTreeMap<String, f64>,
+}
+
+/// Runs `metarl bench envs`.
+pub fn envs(args: &EnvsArgs) -> Result<()> {
+    let raw = random_rollout(&args.env, args.steps, 0)?;
+    let config = crate::cli::ConfigArgs {
+        config: None,
+        env: Some(args.env.clone()),
+        iterations: None,
+        seed: None,
+        workers: None,
+    }
+    .resolve()?;
+    let dist = config.task_distribution()?;
+    let spec = config.policy_spec(dist.as_ref());
+    let theta = spec.init_params(&mut metarl_agents::seeding::derive_rng(
+        0,
+        metarl_agents::seeding::Stream::Init,
+        &[],
+    ));
+    let tasks = dist.sample_tasks(
+        &mut metarl_agents::seeding::derive_rng(
+            0,
+            metarl_agents::seeding::Stream::TrainTasks,
+            &[0],
+        ),
+        config.maml.meta_batch_size,
+    );
+    let mut sampler = std::collections::BTreeMap::new();
+    for workers in [1usize, 2] {
+        let rates = (0..3)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                let steps: usize = parallel_map(
+                    workers,
+                    tasks.len(),
+                    || EnvPool::new(dist.as_ref()),
+                    |pool, i| {
+                        sample_task(
+                            pool,
+                            &spec,
+                            &theta,
+                            &tasks[i],
+                            config.maml.episodes_per_task,
+                            |e| (i * 1000 + e) as u64,
+                        )
+                        .rows()
+                    },
+                )
+                .into_iter()
+                .sum();
+                steps as f64 / start.elapsed().as_secs_f64()
+            })
+            .collect();
+        sampler.insert(workers.to_string(), median(rates));
+    }
+    let report = EnvsReport {
+        env: args.env.clone(),
+        env_steps_per_sec: raw.steps_per_sec,
+        sampler_steps_per_sec: sampler,
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).expect("report serializes")
+        );
+    } else {
+        println!("{report:#?}");
     }
     Ok(())
 }

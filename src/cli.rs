@@ -96,6 +96,22 @@ pub enum BenchCommand {
     /// Physics soak: random actions for many steps; counts non-finite values and reports the
     /// worst value of every env metric (e.g. penetration, joint-limit violation).
     Soak(SoakArgs),
+    /// Env speed: single-threaded env steps/s, and sampler throughput with 1 and 2 workers.
+    Envs(EnvsArgs),
+}
+
+/// `metarl bench envs`.
+#[derive(Debug, Args)]
+pub struct EnvsArgs {
+    /// Environment (task distribution) name.
+    #[arg(long, default_value = "nav2d")]
+    pub env: String,
+    /// Env steps of the single-threaded measurement.
+    #[arg(long, default_value_t = 200_000)]
+    pub steps: u64,
+    /// Print one JSON object instead of the summary.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `metarl bench soak`.

@@ -33,6 +33,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Eval(args) => eval::run(args),
         cli::Command::Bench(cli::BenchCommand::Speed(args)) => bench::speed(args),
         cli::Command::Bench(cli::BenchCommand::Soak(args)) => bench::soak(args),
+        cli::Command::Bench(cli::BenchCommand::Envs(args)) => bench::envs(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -776,3 +776,19 @@ fn short_physics_soak_of_every_env_finds_no_non_finite_value() {
         assert!(report["episodes"].as_u64().unwrap() >= 5, "{out}");
     }
 }
+
+#[test]
+fn bench_envs_reports_env_and_sampler_throughput_as_json() {
+    let out = metarl_ok(&[
+        "bench", "envs", "--env", "nav2d", "--steps", "2000", "--json",
+    ]);
+    let report: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["env"], "nav2d");
+    assert!(report["env_steps_per_sec"].as_f64().unwrap() > 0.0, "{out}");
+    for workers in ["1", "2"] {
+        assert!(
+            report["sampler_steps_per_sec"][workers].as_f64().unwrap() > 0.0,
+            "{out}"
+        );
+    }
+}
