@@ -189,7 +189,9 @@ fn reward_terms_equal_their_formulas_for_both_families() {
             );
             let names: Vec<&str> = step.metrics[3..].iter().map(|m| m.0).collect();
             assert_eq!(names, ["penetration", "joint_limit_violation"]);
-            assert!(step.metrics[3..].iter().all(|m| m.1 >= 0.0 && m.1.is_finite()));
+            assert!(step.metrics[3..]
+                .iter()
+                .all(|m| m.1 >= 0.0 && m.1.is_finite()));
             assert_eq!(step.reward, reward_run + reward_ctrl);
             assert!(!step.terminated);
         }
