@@ -55,6 +55,18 @@ fn median(mut x: Vec<f64>) -> f64 {
     }
 }
 
+/// Prints a report as one JSON object (`--json`) or as a readable summary.
+pub fn print_report(report: &(impl Serialize + std::fmt::Debug), json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(report).expect("reports serialize")
+        );
+    } else {
+        println!("{report:#?}");
+    }
+}
+
 /// Peak resident set size (VmHWM) in MiB, from /proc (NaN where unavailable).
 pub fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -97,14 +109,7 @@ pub fn speed(args: &SpeedArgs) -> Result<()> {
         env_steps_per_sampling_second: med(|m| m.env_steps as f64 / m.seconds_sampling),
         peak_rss_mib: peak_rss_mib(),
     };
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&report).expect("report serializes")
-        );
-    } else {
-        println!("{report:#?}");
-    }
+    print_report(&report, args.json);
     Ok(())
 }
 
@@ -178,14 +183,7 @@ pub fn random_rollout(env_name: &str, steps: u64, seed: u64) -> Result<SoakRepor
 /// Runs `metarl bench soak`.
 pub fn soak(args: &SoakArgs) -> Result<()> {
     let report = random_rollout(&args.env, args.steps, args.seed)?;
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&report).expect("report serializes")
-        );
-    } else {
-        println!("{report:#?}");
-    }
+    print_report(&report, args.json);
     if report.non_finite_steps > 0 {
         anyhow::bail!(
             "{} steps produced non-finite values",
@@ -266,13 +264,6 @@ pub fn envs(args: &EnvsArgs) -> Result<()> {
         env_steps_per_sec: raw.steps_per_sec,
         sampler_steps_per_sec: sampler,
     };
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&report).expect("report serializes")
-        );
-    } else {
-        println!("{report:#?}");
-    }
+    print_report(&report, args.json);
     Ok(())
 }

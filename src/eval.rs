@@ -78,10 +78,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     );
     let report = report(&config.env.name, &curve);
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&report).expect("report serializes")
-        );
+        crate::bench::print_report(&report, true);
     } else {
         print!("{}", table(&report, &checkpoint));
     }
