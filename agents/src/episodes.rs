@@ -1,7 +1,5 @@
 //! Episodes of one task, stored flat: rows are time steps, episode after episode.
 
-use crate::policy::StateActionBatch;
-
 /// The episodes sampled for one task with one parameter vector. Row `r` of `obs`/`actions`/
 /// `rewards` is one time step; episode `e` occupies `episode_lengths[e]` consecutive rows.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -63,11 +61,6 @@ impl EpisodeBatch {
         self.rewards.extend(&episode.rewards);
         self.episode_lengths.extend(&episode.episode_lengths);
         self.terminated.extend(&episode.terminated);
-    }
-
-    /// The states and actions on the policy's device, for derivatives.
-    pub fn state_actions(&self) -> StateActionBatch {
-        StateActionBatch::new(&self.obs, self.obs_dim, &self.actions, self.act_dim)
     }
 }
 

@@ -9,6 +9,14 @@ use crate::policy::{
     StateActionBatch,
 };
 
+/// The rows `rows` of a row-major matrix with `width` columns.
+pub fn gather_rows(values: &[f64], width: usize, rows: &[usize]) -> Vec<f64> {
+    rows.iter()
+        .flat_map(|&r| &values[r * width..(r + 1) * width])
+        .copied()
+        .collect()
+}
+
 /// States, actions and per-row loss weights.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LossRows {
@@ -52,16 +60,10 @@ impl LossRows {
     /// estimates the same mean.
     pub fn subsample(&self, rows: &[usize]) -> Self {
         let scale = self.rows() as f64 / rows.len().max(1) as f64;
-        let gather = |values: &[f64], width: usize| -> Vec<f64> {
-            rows.iter()
-                .flat_map(|&r| &values[r * width..(r + 1) * width])
-                .copied()
-                .collect()
-        };
         LossRows {
-            obs: gather(&self.obs, self.obs_dim),
+            obs: gather_rows(&self.obs, self.obs_dim, rows),
             obs_dim: self.obs_dim,
-            actions: gather(&self.actions, self.act_dim),
+            actions: gather_rows(&self.actions, self.act_dim, rows),
             act_dim: self.act_dim,
             weights: rows.iter().map(|&r| self.weights[r] * scale).collect(),
         }

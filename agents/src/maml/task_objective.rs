@@ -6,7 +6,7 @@ use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 
 use super::adaptation::{readapt, Adaptation, AdvantageSettings, PolicyGradientData};
-use super::loss_rows::LossRows;
+use super::loss_rows::{gather_rows, LossRows};
 use crate::policy::{
     fisher_vector_product, gaussian, matrix, relu_pattern, Network, PolicySpec, ReluPattern,
 };
@@ -90,11 +90,7 @@ impl TaskObjective {
         let old_log_std = net.log_std();
         let old_log_probs = gaussian::log_probs(&old_means, &old_log_std, &eps.actions);
         let rows = subsample_rows(eps.rows(), subsample, rng);
-        let fisher_obs: Vec<f64> = rows
-            .iter()
-            .flat_map(|&r| &eps.obs[r * eps.obs_dim..(r + 1) * eps.obs_dim])
-            .copied()
-            .collect();
+        let fisher_obs = gather_rows(&eps.obs, eps.obs_dim, &rows);
         let fisher_pattern = relu_pattern(
             spec,
             &adapted,

@@ -47,11 +47,6 @@ impl StateActionBatch {
     }
 }
 
-/// Action means at `theta` for every row of `obs` (row-major, rows x act_dim).
-pub fn means(spec: &PolicySpec, theta: &[f64], obs: &Matrix) -> Vec<f64> {
-    Network::new(spec, theta).mean(obs.clone(), None).as_vec()
-}
-
 /// Gradient of `Σ_t w_t log π_θ(a_t | s_t)` with respect to the flat parameters θ.
 ///
 /// Policy-gradient losses are this with `w_t = −A_t / N` (the inner loss of MAML, eq. (4) of the

@@ -6,8 +6,8 @@ pub mod network;
 pub mod spec;
 
 pub use derivatives::{
-    central_difference, central_difference_at, fisher_vector_product, mean_vjp, means,
-    relu_pattern, weighted_log_prob_gradient, weighted_log_prob_hvp, StateActionBatch, FD_EPSILON,
+    central_difference, central_difference_at, fisher_vector_product, mean_vjp, relu_pattern,
+    weighted_log_prob_gradient, weighted_log_prob_hvp, StateActionBatch, FD_EPSILON,
 };
 pub use network::{
     device, matrix, vector, Device, Matrix, Network, ReluMasks, ReluPattern, Vector,
