@@ -57,6 +57,10 @@ pub struct TrainArgs {
     /// Continue the run in this directory from its latest checkpoint.
     #[arg(long)]
     pub resume: Option<PathBuf>,
+    /// What to train (sets train.algo): MAML, or the paper's pretrained or oracle baseline
+    /// (the oracle trains on the env's `-oracle` variant).
+    #[arg(long, value_enum)]
+    pub algo: Option<crate::config::Algo>,
     /// Print the effective config as TOML and exit.
     #[arg(long)]
     pub print_config: bool,
@@ -98,6 +102,45 @@ pub enum BenchCommand {
     Soak(SoakArgs),
     /// Env speed: single-threaded env steps/s, and sampler throughput with 1 and 2 workers.
     Envs(EnvsArgs),
+    /// The paper's comparison: MAML, pretrained, random and oracle adapted for 0..N steps on the
+    /// same held-out tasks; writes adapt.csv, adapt.md and adapt.png, training missing runs.
+    Adapt(AdaptArgs),
+}
+
+/// `metarl bench adapt`.
+#[derive(Debug, Args)]
+pub struct AdaptArgs {
+    /// Environment family (its shipped config trains the missing runs); default nav2d.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Config of the runs to train instead of the env's shipped one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Training iterations of the runs it trains (default: the config's train.iterations).
+    #[arg(long)]
+    pub iterations: Option<u64>,
+    /// Training seed of the runs it trains (default: the config's train.seed).
+    #[arg(long)]
+    pub train_seed: Option<u64>,
+    /// Worker threads (0 = all cores); results do not depend on it.
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Held-out tasks.
+    #[arg(long, default_value_t = 40)]
+    pub tasks: usize,
+    /// Adaptation steps (returns after 0..=steps).
+    #[arg(long, default_value_t = 3)]
+    pub steps: usize,
+    /// Evaluation seed: the held-out tasks and the episode seeds of every step, shared by all methods.
+    #[arg(long, default_value_t = crate::eval::DEFAULT_EVAL_SEED)]
+    pub seed: u64,
+    /// Trained run directories to use (their train.algo says which method each is); the
+    /// methods not given are trained under OUT/runs/.
+    #[arg(long, num_args = 1..)]
+    pub runs: Vec<PathBuf>,
+    /// Output directory (default: runs/adapt-ENV).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `metarl bench envs`.

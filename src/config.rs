@@ -26,7 +26,7 @@ pub const EMBEDDED_CONFIGS: &[(&str, &str)] = &[
 /// The embedded config of `env`, if one is shipped; an oracle variant (`NAME-oracle`) uses its
 /// family's config.
 pub fn embedded_config(env: &str) -> Option<&'static str> {
-    let family = env.strip_suffix("-oracle").unwrap_or(env);
+    let family = env_family(env);
     EMBEDDED_CONFIGS
         .iter()
         .find(|(name, _)| *name == family)
@@ -74,10 +74,53 @@ pub struct PolicyConfig {
     pub activation: Activation,
 }
 
+/// What `metarl train` trains (`train.algo`, `--algo`): the meta-learner or one of the MAML
+/// paper's baselines (Finn et al. 2017, §5.3). All share the sampler, TRPO and the run directory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Algo {
+    /// MAML-TRPO: a meta-learned initialization that adapts in a few policy-gradient steps.
+    #[default]
+    Maml,
+    /// "Pretrained": one policy trained with TRPO on tasks drawn from the distribution, with no
+    /// inner loop; fine-tuned at test time with the same adaptation steps.
+    Pretrained,
+    /// "Oracle": TRPO on the `-oracle` env, whose observation includes the task parameter.
+    Oracle,
+}
+
+impl Algo {
+    /// Every algorithm, in the order of the paper's tables.
+    pub const ALL: [Algo; 3] = [Algo::Maml, Algo::Pretrained, Algo::Oracle];
+
+    /// The lower-case name (as in configs and on the command line).
+    pub fn name(self) -> &'static str {
+        match self {
+            Algo::Maml => "maml",
+            Algo::Pretrained => "pretrained",
+            Algo::Oracle => "oracle",
+        }
+    }
+
+    /// Whether training adapts to each task in an inner loop (only MAML); the baselines are
+    /// plain TRPO on the task distribution, i.e. MAML-TRPO with zero inner steps.
+    pub fn has_inner_loop(self) -> bool {
+        self == Algo::Maml
+    }
+}
+
+/// The env family of an env name: the name without an `-oracle` suffix.
+pub fn env_family(env: &str) -> &str {
+    env.strip_suffix("-oracle").unwrap_or(env)
+}
+
 /// `[train]` section.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainConfig {
+    /// What to train: "maml" (default), "pretrained" or "oracle" (see [`Algo`]).
+    #[serde(default)]
+    pub algo: Algo,
     /// Meta-iterations to run.
     pub iterations: u64,
     /// Run seed: every random draw of the run derives from it.
@@ -158,9 +201,40 @@ impl Config {
         Config::parse(&text, &path.display().to_string())
     }
 
+    /// The same config set to train `algo`: the oracle trains on the `-oracle` variant of the
+    /// env, the others on the plain env.
+    pub fn for_algo(&self, algo: Algo) -> Config {
+        let mut config = self.clone();
+        let family = env_family(&self.env.name);
+        config.train.algo = algo;
+        config.env.name = match algo {
+            Algo::Oracle => format!("{family}-oracle"),
+            Algo::Maml | Algo::Pretrained => family.to_string(),
+        };
+        config
+    }
+
+    /// The MAML settings the learner runs with: the `[maml]` section, with zero inner steps for
+    /// the baselines (MAML-TRPO without an inner loop is TRPO on the task distribution).
+    pub fn learner_maml(&self) -> MamlConfig {
+        let mut maml = self.maml.clone();
+        if !self.train.algo.has_inner_loop() {
+            maml.inner_steps = 0;
+        }
+        maml
+    }
+
     /// Checks every value is in range.
     pub fn validate(&self) -> Result<()> {
         self.task_distribution()?;
+        let oracle_env = self.env.name.ends_with("-oracle");
+        if oracle_env != (self.train.algo == Algo::Oracle) {
+            bail!(
+                "train.algo = \"{}\" does not fit env.name = \"{}\": the oracle trains on an `-oracle` env, maml and pretrained on a plain one",
+                self.train.algo.name(),
+                self.env.name
+            );
+        }
         if self.policy.hidden.contains(&0) {
             bail!(
                 "policy.hidden widths must be >= 1 (got {:?})",
@@ -253,6 +327,24 @@ mod tests {
             embedded_config("cheetah-dir-oracle"),
             embedded_config("cheetah-dir")
         );
+    }
+
+    #[test]
+    fn for_algo_picks_the_oracle_env_and_drops_the_inner_loop_of_the_baselines() {
+        let maml = Config::default_config();
+        assert_eq!(maml.train.algo, Algo::Maml);
+        assert_eq!(maml.learner_maml().inner_steps, 1);
+        let oracle = maml.for_algo(Algo::Oracle);
+        assert_eq!(oracle.env.name, "nav2d-oracle");
+        assert_eq!(oracle.learner_maml().inner_steps, 0);
+        oracle.validate().unwrap();
+        let pretrained = oracle.for_algo(Algo::Pretrained);
+        assert_eq!(pretrained.env.name, "nav2d");
+        assert_eq!(pretrained.learner_maml().inner_steps, 0);
+        assert_eq!(pretrained.for_algo(Algo::Maml), maml);
+        let text = DEFAULT_CONFIG.replace("algo = \"maml\"", "algo = \"oracle\"");
+        let err = format!("{:#}", Config::parse(&text, "t").unwrap_err());
+        assert!(err.contains("train.algo") && !err.contains('\n'), "{err}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The `metarl` command: meta-train, evaluate and benchmark MAML-TRPO.
 
+mod adapt;
 mod bench;
 mod checkpoint;
 mod cli;
@@ -34,6 +35,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Bench(cli::BenchCommand::Speed(args)) => bench::speed(args),
         cli::Command::Bench(cli::BenchCommand::Soak(args)) => bench::soak(args),
         cli::Command::Bench(cli::BenchCommand::Envs(args)) => bench::envs(args),
+        cli::Command::Bench(cli::BenchCommand::Adapt(args)) => adapt::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

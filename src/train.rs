@@ -61,7 +61,8 @@ fn validate(
     report(&config.env.name, &curve)
 }
 
-/// A learner at the config's initial parameters (drawn from the run seed's init stream).
+/// A learner at the config's initial parameters (drawn from the run seed's init stream). The
+/// baselines (`train.algo` pretrained or oracle) run it with zero inner steps.
 pub fn learner<'a>(config: &Config, dist: &'a dyn TaskDistribution) -> MamlTrpo<'a> {
     let spec = config.policy_spec(dist);
     let seed = config.train.seed;
@@ -69,7 +70,7 @@ pub fn learner<'a>(config: &Config, dist: &'a dyn TaskDistribution) -> MamlTrpo<
     MamlTrpo::new(
         dist,
         spec,
-        config.maml.clone(),
+        config.learner_maml(),
         config.trpo.clone(),
         seed,
         workers(config),
@@ -110,7 +111,11 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     if let Some(dir) = &args.resume {
         return resume(args, dir);
     }
-    let config = args.config.resolve()?;
+    let mut config = args.config.resolve()?;
+    if let Some(algo) = args.algo {
+        config = config.for_algo(algo);
+        config.validate()?;
+    }
     if args.print_config {
         print!("{}", config.to_toml());
         return Ok(());
@@ -119,34 +124,58 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         .run_dir
         .clone()
         .unwrap_or_else(|| RunDir::default_path(&config.env.name));
-    let run = RunDir::create(&root, &config)?;
-    let _lock = run.lock()?;
-    let dist = config.task_distribution()?;
-    let learner = learner(&config, dist.as_ref());
-    // The initial parameters as `latest`: an unwritable or full directory fails here, before
-    // any training time is spent.
-    checkpoint_of(&config, learner.spec(), learner.theta(), 0, f64::NAN)
-        .save(&run.checkpoint("latest"))?;
-    train(&config, &run, learner, TrainState::fresh())?;
+    let run = train_new_run(&config, &root)?;
     finished(&run);
     Ok(())
+}
+
+/// Creates the run directory `root` for `config` and trains it to `train.iterations`.
+pub fn train_new_run(config: &Config, root: &std::path::Path) -> Result<RunDir> {
+    let run = RunDir::create(root, config)?;
+    let _lock = run.lock()?;
+    let dist = config.task_distribution()?;
+    let learner = learner(config, dist.as_ref());
+    // The initial parameters as `latest`: an unwritable or full directory fails here, before
+    // any training time is spent.
+    checkpoint_of(config, learner.spec(), learner.theta(), 0, f64::NAN)
+        .save(&run.checkpoint("latest"))?;
+    train(config, &run, learner, TrainState::fresh())?;
+    Ok(run)
 }
 
 /// `metarl train --resume DIR`: continues from `checkpoints/latest.safetensors` with the run's
 /// own config (only `--iterations` and `--workers` may change), bit for bit as if uninterrupted.
 fn resume(args: &TrainArgs, dir: &std::path::Path) -> Result<()> {
     let c = &args.config;
-    if c.config.is_some() || c.env.is_some() || c.seed.is_some() || args.print_config {
+    if c.config.is_some()
+        || c.env.is_some()
+        || c.seed.is_some()
+        || args.algo.is_some()
+        || args.print_config
+    {
         bail!("--resume continues with the run's own config; only --iterations and --workers may be given");
     }
+    let run = resume_run(dir, c.iterations, c.workers)?;
+    finished(&run);
+    Ok(())
+}
+
+/// Continues the run in `dir` from its latest checkpoint to `train.iterations` (or `iterations`
+/// if given; `workers` may change too), bit for bit as if uninterrupted. A finished run is left
+/// as it is.
+pub fn resume_run(
+    dir: &std::path::Path,
+    iterations: Option<u64>,
+    workers: Option<usize>,
+) -> Result<RunDir> {
     let run = RunDir::open(dir)?;
     let _lock = run.lock()?;
     let mut config = run.config()?;
     let stored = config.clone();
-    if let Some(n) = c.iterations {
+    if let Some(n) = iterations {
         config.train.iterations = n;
     }
-    if let Some(w) = c.workers {
+    if let Some(w) = workers {
         config.train.workers = w;
     }
     if config != stored {
@@ -172,8 +201,7 @@ fn resume(args: &TrainArgs, dir: &std::path::Path) -> Result<()> {
     };
     tracing::info!(from_iteration = state.start, "resuming");
     train(&config, &run, learner, state)?;
-    finished(&run);
-    Ok(())
+    Ok(run)
 }
 
 fn finished(run: &RunDir) {

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | action | velocity displacement (dx, dy), clipped to [-[`MAX_STEP`], [`MAX_STEP`]]^2 = [-0.1, 0.1]^2 per component; infinities clip to the bounds, NaN is a caller error |
 //! | observation | agent position (x, y), in [-0.1·H, 0.1·H]^2 (the set reachable in H steps) |
+//! | oracle observation (`nav2d-oracle`) | (x, y, gx, gy): the position plus the episode's goal, in [-0.5, 0.5]^2 |
 //! | reward | minus the plain L2 distance to the goal after the move (the paper text says squared; both public codes use plain) |
 //! | start state | (0, 0), deterministic (the reset seed is unused: nothing is random) |
 //! | termination | \|x - gx\| < [`GOAL_TOLERANCE`] and \|y - gy\| < [`GOAL_TOLERANCE`] (0.01) after the move |
@@ -44,6 +45,8 @@ pub const AGENT_RADIUS: f32 = 0.01;
 pub struct Nav2dTasks {
     /// Episode time limit H of the environments it makes (>= 1).
     pub horizon: usize,
+    /// Whether the environments append the goal to the observation (`nav2d-oracle`, obs dim 4).
+    pub oracle: bool,
 }
 
 impl Default for Nav2dTasks {
@@ -56,13 +59,28 @@ impl Default for Nav2dTasks {
 impl Nav2dTasks {
     /// The distribution with episode time limit `horizon` (must be >= 1; `make_env` panics on 0).
     pub fn new(horizon: usize) -> Self {
-        Self { horizon }
+        Self {
+            horizon,
+            oracle: false,
+        }
+    }
+
+    /// The oracle variant `nav2d-oracle`: the same goals, observed (x, y, gx, gy).
+    pub fn oracle(horizon: usize) -> Self {
+        Self {
+            horizon,
+            oracle: true,
+        }
     }
 }
 
 impl TaskDistribution for Nav2dTasks {
     fn name(&self) -> &'static str {
-        "nav2d"
+        if self.oracle {
+            "nav2d-oracle"
+        } else {
+            "nav2d"
+        }
     }
 
     /// Goals (gx, gy), gx drawn before gy, each uniform in [-0.5, 0.5).
@@ -80,11 +98,19 @@ impl TaskDistribution for Nav2dTasks {
     }
 
     fn make_env(&self) -> Box<dyn Env> {
-        Box::new(Nav2d::new(self.horizon))
+        if self.oracle {
+            Box::new(Nav2d::oracle(self.horizon))
+        } else {
+            Box::new(Nav2d::new(self.horizon))
+        }
     }
 
     fn obs_dim(&self) -> usize {
-        2
+        if self.oracle {
+            4
+        } else {
+            2
+        }
     }
 
     fn act_dim(&self) -> usize {
@@ -103,6 +129,7 @@ impl TaskDistribution for Nav2dTasks {
 pub struct Nav2d {
     // Settings.
     horizon: usize,
+    oracle: bool,
     observation_space: BoxSpace,
     action_space: BoxSpace,
     /// Half-width of the observation box: MAX_STEP · H.
@@ -124,8 +151,28 @@ impl Nav2d {
     /// # Panics
     /// If `horizon` is 0.
     pub fn new(horizon: usize) -> Self {
+        Self::with_observation(horizon, false)
+    }
+
+    /// The oracle variant: observations (x, y, gx, gy) append the episode's goal.
+    ///
+    /// # Panics
+    /// If `horizon` is 0.
+    pub fn oracle(horizon: usize) -> Self {
+        Self::with_observation(horizon, true)
+    }
+
+    fn with_observation(horizon: usize, oracle: bool) -> Self {
         assert!(horizon >= 1, "Nav2d: the horizon must be >= 1");
         let reach = MAX_STEP * horizon as f64;
+        let observation_space = if oracle {
+            BoxSpace::new(
+                vec![-reach, -reach, -GOAL_RANGE, -GOAL_RANGE],
+                vec![reach, reach, GOAL_RANGE, GOAL_RANGE],
+            )
+        } else {
+            BoxSpace::uniform(2, -reach, reach)
+        };
         let mut world = PhysicsWorld::new();
         world.gravity = Vector::ZERO;
         // One physics step per env step, one time unit long: the body's velocity equals the action.
@@ -136,7 +183,8 @@ impl Nav2d {
         );
         Self {
             horizon,
-            observation_space: BoxSpace::uniform(2, -reach, reach),
+            oracle,
+            observation_space,
             action_space: BoxSpace::uniform(2, -MAX_STEP, MAX_STEP),
             reach,
             next_goal: [0.0, 0.0],
@@ -170,7 +218,16 @@ impl Nav2d {
     }
 
     fn observation(&self) -> Vec<f64> {
-        self.position.to_vec()
+        if self.oracle {
+            vec![
+                self.position[0],
+                self.position[1],
+                self.goal[0],
+                self.goal[1],
+            ]
+        } else {
+            self.position.to_vec()
+        }
     }
 
     /// Moves the Rapier body to the current f64 position: directly while the agent is alone in
@@ -407,6 +464,24 @@ mod tests {
         assert_eq!(env.reset(9), vec![0.0, 0.0]);
         assert_eq!(env.elapsed_steps(), 0);
         assert!(!env.step(&[0.0, 0.0]).truncated);
+    }
+
+    #[test]
+    fn oracle_observes_position_and_goal_and_draws_the_same_goals() {
+        let mut env = Nav2d::oracle(100);
+        env.set_task(&Task {
+            params: vec![0.25, -0.5],
+        });
+        assert_eq!(env.reset(0), vec![0.0, 0.0, 0.25, -0.5]);
+        let step = env.step(&[0.1, -0.05]);
+        assert_eq!(step.obs, vec![0.1, -0.05, 0.25, -0.5]);
+        assert!(env.observation_space().contains(&step.obs));
+        assert_eq!(env.observation_space().dim(), 4);
+        let plain = Nav2dTasks::new(100).sample_tasks(&mut ChaCha8Rng::seed_from_u64(9), 5);
+        let oracle = Nav2dTasks::oracle(100).sample_tasks(&mut ChaCha8Rng::seed_from_u64(9), 5);
+        assert_eq!(plain, oracle, "held-out tasks match across the variants");
+        assert_eq!(Nav2dTasks::oracle(100).obs_dim(), 4);
+        assert_eq!(Nav2dTasks::oracle(100).name(), "nav2d-oracle");
     }
 
     #[test]

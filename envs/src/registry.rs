@@ -8,6 +8,7 @@ use crate::task::TaskDistribution;
 /// Names accepted by `task_distribution`.
 pub const ENV_NAMES: &[&str] = &[
     "nav2d",
+    "nav2d-oracle",
     "cheetah-vel",
     "cheetah-dir",
     "cheetah-vel-oracle",
@@ -19,7 +20,7 @@ pub const ENV_NAMES: &[&str] = &[
 pub enum EnvError {
     /// The name is not in [`ENV_NAMES`].
     #[error(
-        "unknown env `{0}` (known: nav2d, cheetah-vel, cheetah-dir, cheetah-vel-oracle, cheetah-dir-oracle)"
+        "unknown env `{0}` (known: nav2d, nav2d-oracle, cheetah-vel, cheetah-dir, cheetah-vel-oracle, cheetah-dir-oracle)"
     )]
     UnknownEnv(String),
     /// A horizon override of 0 (episodes need at least one step).
@@ -37,6 +38,9 @@ pub fn task_distribution(
     }
     match name {
         "nav2d" => Ok(Box::new(Nav2dTasks::new(
+            horizon.unwrap_or(nav2d::DEFAULT_HORIZON),
+        ))),
+        "nav2d-oracle" => Ok(Box::new(Nav2dTasks::oracle(
             horizon.unwrap_or(nav2d::DEFAULT_HORIZON),
         ))),
         "cheetah-vel" | "cheetah-dir" | "cheetah-vel-oracle" | "cheetah-dir-oracle" => {

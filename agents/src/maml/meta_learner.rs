@@ -77,7 +77,9 @@ pub struct MamlTrpo<'a> {
 
 impl<'a> MamlTrpo<'a> {
     /// A learner over `dist` starting from `theta`. `workers` threads sample and differentiate
-    /// tasks in parallel; results do not depend on it.
+    /// tasks in parallel; results do not depend on it. With `maml.inner_steps = 0` there is no
+    /// inner loop: θ' = θ and the update is plain TRPO on tasks drawn from `dist` (the paper's
+    /// pretrained and oracle baselines).
     pub fn new(
         dist: &'a dyn TaskDistribution,
         spec: PolicySpec,

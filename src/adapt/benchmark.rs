@@ -1,0 +1,169 @@
+//! The benchmark itself: obtain a run of every trained method, evaluate all four methods with
+//! the paper's protocol on the same held-out tasks, write the csv, markdown and plot.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use metarl_agents::evaluation::{evaluate_adaptation, AdaptationCurve, EvalProtocol, TaskSet};
+use metarl_agents::seeding::{derive_rng, Stream};
+
+use super::method::Method;
+use super::runs::{ensure_trained, supplied_runs};
+use super::{plot, report};
+use crate::checkpoint::{write_atomically, Checkpoint};
+use crate::cli::{AdaptArgs, ConfigArgs};
+use crate::config::{Algo, Config};
+use crate::eval::protocol;
+use crate::run_dir::RunDir;
+use crate::train::workers;
+
+/// One method's evaluation.
+#[derive(Clone, Debug)]
+pub struct MethodResult {
+    /// Which method.
+    pub method: Method,
+    /// The env it was evaluated on (the oracle's is the `-oracle` variant).
+    pub env: String,
+    /// Where its parameters came from (run directory and checkpoint, or the initialization).
+    pub source: String,
+    /// Returns of every held-out task after 0..=steps adaptation steps.
+    pub curve: AdaptationCurve,
+}
+
+/// What every method is evaluated with.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    /// The env family ("nav2d", "cheetah-vel", ...).
+    pub family: String,
+    /// The adaptation protocol (tasks, steps, episodes per step, learning rates).
+    pub protocol: EvalProtocol,
+    /// Seed of the held-out tasks and of every step's episodes.
+    pub seed: u64,
+    /// Worker threads.
+    pub workers: usize,
+}
+
+/// Runs `metarl bench adapt`.
+pub fn run(args: &AdaptArgs) -> Result<()> {
+    if args.tasks == 0 {
+        bail!("--tasks must be >= 1");
+    }
+    let base = ConfigArgs {
+        config: args.config.clone(),
+        env: args.env.clone(),
+        iterations: args.iterations,
+        seed: args.train_seed,
+        workers: args.workers,
+    }
+    .resolve()?
+    .for_algo(Algo::Maml);
+    base.validate()?;
+    let family = base.env.name.clone();
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(format!("adapt-{family}")));
+    std::fs::create_dir_all(&out)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
+    let mut runs = supplied_runs(&args.runs, &family)?;
+    for algo in Algo::ALL {
+        if let std::collections::btree_map::Entry::Vacant(slot) = runs.entry(Method::of_algo(algo))
+        {
+            slot.insert(ensure_trained(&base, algo, &out)?);
+        }
+    }
+    let evaluation = Evaluation {
+        family,
+        protocol: protocol(&base, args.tasks, args.steps),
+        seed: args.seed,
+        workers: workers(&base),
+    };
+    let bar = ProgressBar::new(Method::ALL.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} evaluating {msg}")
+            .expect("valid template"),
+    );
+    let mut results = Vec::with_capacity(Method::ALL.len());
+    for method in Method::ALL {
+        bar.set_message(method.name());
+        results.push(match runs.get(&method) {
+            Some(dir) => evaluate_run(method, dir, &evaluation)?,
+            None => evaluate_initialization(&base, &evaluation),
+        });
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    write_outputs(&out, &results, &evaluation)?;
+    print!("{}", report::markdown(&results, &evaluation));
+    println!("wrote {}/adapt.{{csv,md,png}}", out.display());
+    Ok(())
+}
+
+/// Evaluates `method`'s run in `dir`: its best checkpoint (its latest if it has none yet).
+fn evaluate_run(method: Method, dir: &Path, evaluation: &Evaluation) -> Result<MethodResult> {
+    let run = RunDir::open(dir)?;
+    let config = run.config()?;
+    let dist = config.task_distribution()?;
+    let spec = config.policy_spec(dist.as_ref());
+    let name = if run.checkpoint("best").exists() {
+        "best"
+    } else {
+        "latest"
+    };
+    let checkpoint = Checkpoint::load(&run.checkpoint(name))?;
+    checkpoint.check_matches(&config.env.name, &spec)?;
+    Ok(MethodResult {
+        method,
+        env: config.env.name.clone(),
+        source: format!(
+            "{} ({name} checkpoint, iteration {})",
+            dir.display(),
+            checkpoint.iteration
+        ),
+        curve: evaluate_adaptation(
+            dist.as_ref(),
+            &spec,
+            &checkpoint.theta,
+            &evaluation.protocol,
+            (TaskSet::HeldOut, evaluation.seed),
+            evaluation.workers,
+        ),
+    })
+}
+
+/// Evaluates the random initialization: MAML's own initial parameters of `base`'s seed.
+fn evaluate_initialization(base: &Config, evaluation: &Evaluation) -> MethodResult {
+    let dist = base
+        .task_distribution()
+        .expect("a validated config builds its env");
+    let spec = base.policy_spec(dist.as_ref());
+    let theta = spec.init_params(&mut derive_rng(base.train.seed, Stream::Init, &[]));
+    MethodResult {
+        method: Method::Random,
+        env: base.env.name.clone(),
+        source: format!("initialization of seed {}", base.train.seed),
+        curve: evaluate_adaptation(
+            dist.as_ref(),
+            &spec,
+            &theta,
+            &evaluation.protocol,
+            (TaskSet::HeldOut, evaluation.seed),
+            evaluation.workers,
+        ),
+    }
+}
+
+/// Writes `adapt.csv`, `adapt.md` and `adapt.png` into `out`, each atomically.
+fn write_outputs(out: &Path, results: &[MethodResult], evaluation: &Evaluation) -> Result<()> {
+    write_atomically(&out.join("adapt.csv"), report::csv(results).as_bytes())?;
+    write_atomically(
+        &out.join("adapt.md"),
+        report::markdown(results, evaluation).as_bytes(),
+    )?;
+    let title = format!(
+        "{}: return after adaptation ({} held-out tasks)",
+        evaluation.family, evaluation.protocol.tasks
+    );
+    write_atomically(&out.join("adapt.png"), &plot::render_png(results, &title)?)?;
+    Ok(())
+}
