@@ -110,30 +110,20 @@ pub enum BenchCommand {
 /// `metarl bench adapt`.
 #[derive(Debug, Args)]
 pub struct AdaptArgs {
-    /// Environment family (its shipped config trains the missing runs); default nav2d.
-    #[arg(long)]
-    pub env: Option<String>,
-    /// Config of the runs to train instead of the env's shipped one.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Training iterations of the runs it trains (default: the config's train.iterations).
-    #[arg(long)]
-    pub iterations: Option<u64>,
-    /// Training seed of the runs it trains (default: the config's train.seed).
-    #[arg(long)]
-    pub train_seed: Option<u64>,
-    /// Worker threads (0 = all cores); results do not depend on it.
-    #[arg(long)]
-    pub workers: Option<usize>,
+    /// Config of the runs it trains (default: the env's shipped config); --seed is their
+    /// training seed.
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// Held-out tasks.
     #[arg(long, default_value_t = 40)]
     pub tasks: usize,
     /// Adaptation steps (returns after 0..=steps).
     #[arg(long, default_value_t = 3)]
     pub steps: usize,
-    /// Evaluation seed: the held-out tasks and the episode seeds of every step, shared by all methods.
+    /// Evaluation seed: the held-out tasks and the episode seeds of every step, shared by all
+    /// methods (its streams are never used in training).
     #[arg(long, default_value_t = crate::eval::DEFAULT_EVAL_SEED)]
-    pub seed: u64,
+    pub eval_seed: u64,
     /// Trained run directories to use (their train.algo says which method each is); the
     /// methods not given are trained under OUT/runs/.
     #[arg(long, num_args = 1..)]

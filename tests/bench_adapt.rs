@@ -5,33 +5,16 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_bad_input, metarl_ok, write_config};
+use common::{assert_bad_input, metarl_ok, write_config, TINY};
 
-/// The tiny config every run of the benchmark trains with.
-const TINY: &str = r#"
-[env]
-name = "nav2d"
-horizon = 10
-
-[policy]
-hidden = [8, 8]
-activation = "relu"
-
-[maml]
-meta_batch_size = 3
-episodes_per_task = 3
-
-[train]
-iterations = 3
-seed = 1
-workers = 1
-validate_every = 2
-validation_tasks = 2
-
-[eval]
-steps = 2
-episodes = 3
-"#;
+/// The shared tiny config, validated every 2 iterations on 2 tasks, evaluated for 2 steps.
+fn tiny_config() -> String {
+    TINY.replace(
+        "workers = 1\n",
+        "workers = 1\nvalidate_every = 2\nvalidation_tasks = 2\n",
+    )
+    .replace("episodes = 3", "steps = 2\nepisodes = 3")
+}
 
 const METHODS: [&str; 4] = ["maml", "pretrained", "random", "oracle"];
 const TASKS: usize = 4;
@@ -39,7 +22,7 @@ const STEPS: usize = 2;
 
 /// Runs the benchmark on the tiny config into `out` with `workers` workers; returns stdout.
 fn bench_adapt(dir: &Path, out: &Path, workers: &str, extra: &[&str]) -> String {
-    let config = write_config(dir, "tiny.toml", TINY);
+    let config = write_config(dir, "tiny.toml", &tiny_config());
     let mut args = vec![
         "bench".to_string(),
         "adapt".into(),
@@ -174,7 +157,7 @@ fn bench_adapt_writes_csv_md_and_png_identically_for_any_worker_count_and_reuses
 #[test]
 fn train_algo_oracle_trains_on_the_oracle_env_and_pretrained_has_no_inner_loop() {
     let tmp = tempfile::tempdir().unwrap();
-    let config = write_config(tmp.path(), "tiny.toml", TINY);
+    let config = write_config(tmp.path(), "tiny.toml", &tiny_config());
     for algo in ["oracle", "pretrained"] {
         let run = tmp.path().join(algo);
         metarl_ok(&[
@@ -212,7 +195,7 @@ fn train_algo_oracle_trains_on_the_oracle_env_and_pretrained_has_no_inner_loop()
 #[test]
 fn bad_input_bench_adapt_runs_of_another_env_or_twice_the_same_method_are_one_error_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let config = write_config(tmp.path(), "tiny.toml", TINY);
+    let config = write_config(tmp.path(), "tiny.toml", &tiny_config());
     let run = tmp.path().join("maml");
     let (config, run) = (config.display().to_string(), run.display().to_string());
     metarl_ok(&["train", "--config", &config, "--run-dir", &run]);

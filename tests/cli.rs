@@ -10,31 +10,8 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{assert_bad_input, metarl_in, metarl_ok, write_config};
+use common::{assert_bad_input, metarl_in, metarl_ok, write_config, TINY};
 use serde_json::{Map, Value};
-
-/// The tiny config every test trains with.
-const TINY: &str = r#"
-[env]
-name = "nav2d"
-horizon = 10
-
-[policy]
-hidden = [8, 8]
-activation = "relu"
-
-[maml]
-meta_batch_size = 3
-episodes_per_task = 3
-
-[train]
-iterations = 3
-seed = 1
-workers = 1
-
-[eval]
-episodes = 3
-"#;
 
 /// Keys every metrics.jsonl line must hold.
 const METRIC_KEYS: &[&str] = &[

@@ -12,7 +12,7 @@ use super::method::Method;
 use super::runs::{ensure_trained, supplied_runs};
 use super::{plot, report};
 use crate::checkpoint::{write_atomically, Checkpoint};
-use crate::cli::{AdaptArgs, ConfigArgs};
+use crate::cli::AdaptArgs;
 use crate::config::{Algo, Config};
 use crate::eval::protocol;
 use crate::run_dir::RunDir;
@@ -49,15 +49,7 @@ pub fn run(args: &AdaptArgs) -> Result<()> {
     if args.tasks == 0 {
         bail!("--tasks must be >= 1");
     }
-    let base = ConfigArgs {
-        config: args.config.clone(),
-        env: args.env.clone(),
-        iterations: args.iterations,
-        seed: args.train_seed,
-        workers: args.workers,
-    }
-    .resolve()?
-    .for_algo(Algo::Maml);
+    let base = args.config.resolve()?.for_algo(Algo::Maml);
     base.validate()?;
     let family = base.env.name.clone();
     let out = args
@@ -76,7 +68,7 @@ pub fn run(args: &AdaptArgs) -> Result<()> {
     let evaluation = Evaluation {
         family,
         protocol: protocol(&base, args.tasks, args.steps),
-        seed: args.seed,
+        seed: args.eval_seed,
         workers: workers(&base),
     };
     let bar = ProgressBar::new(Method::ALL.len() as u64).with_style(

@@ -7,6 +7,29 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 
+/// The tiny config every test trains with.
+pub const TINY: &str = r#"
+[env]
+name = "nav2d"
+horizon = 10
+
+[policy]
+hidden = [8, 8]
+activation = "relu"
+
+[maml]
+meta_batch_size = 3
+episodes_per_task = 3
+
+[train]
+iterations = 3
+seed = 1
+workers = 1
+
+[eval]
+episodes = 3
+"#;
+
 /// What one invocation of the binary produced.
 pub struct Output {
     /// Exit status.
