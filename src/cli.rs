@@ -131,6 +131,19 @@ pub struct AdaptArgs {
     /// Output directory (default: runs/adapt-ENV).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Which checkpoint of each trained run: "best" (by validation, the same rule for every
+    /// method) or "latest" (trained to the end).
+    #[arg(long, value_enum, default_value = "best")]
+    pub checkpoint: AdaptCheckpoint,
+}
+
+/// The checkpoint `bench adapt` evaluates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdaptCheckpoint {
+    /// The best checkpoint (the latest where a run has none yet).
+    Best,
+    /// The parameters after the last iteration.
+    Latest,
 }
 
 /// `metarl bench envs`.

@@ -138,6 +138,17 @@ fn bench_adapt_writes_csv_md_and_png_identically_for_any_worker_count_and_reuses
     );
     assert_eq!(std::fs::read_to_string(one.join("adapt.csv")).unwrap(), csv);
 
+    // The latest checkpoints (trained to the end) go to adapt-latest.*, next to the best ones.
+    bench_adapt(tmp.path(), &one, "2", &["--checkpoint", "latest"]);
+    check_csv(&std::fs::read_to_string(one.join("adapt-latest.csv")).unwrap());
+    let latest_md = std::fs::read_to_string(one.join("adapt-latest.md")).unwrap();
+    assert!(
+        latest_md.contains("runs/maml (latest checkpoint, iteration 3)"),
+        "{latest_md}"
+    );
+    assert!(md.contains("runs/maml (best checkpoint, iteration 2)"), "{md}");
+    check_png(&one.join("adapt-latest.png"));
+
     // Supplied runs are used as they are: the same numbers from another output directory.
     let three = tmp.path().join("three");
     let runs: Vec<String> = ["maml", "pretrained", "oracle"]

@@ -12,7 +12,7 @@ use super::method::Method;
 use super::runs::{ensure_trained, supplied_runs};
 use super::{plot, report};
 use crate::checkpoint::{write_atomically, Checkpoint};
-use crate::cli::AdaptArgs;
+use crate::cli::{AdaptArgs, AdaptCheckpoint};
 use crate::config::{Algo, Config};
 use crate::eval::protocol;
 use crate::run_dir::RunDir;
@@ -42,6 +42,8 @@ pub struct Evaluation {
     pub seed: u64,
     /// Worker threads.
     pub workers: usize,
+    /// Which checkpoint of the trained runs.
+    pub checkpoint: AdaptCheckpoint,
 }
 
 /// Runs `metarl bench adapt`.
@@ -70,6 +72,7 @@ pub fn run(args: &AdaptArgs) -> Result<()> {
         protocol: protocol(&base, args.tasks, args.steps),
         seed: args.eval_seed,
         workers: workers(&base),
+        checkpoint: args.checkpoint,
     };
     let bar = ProgressBar::new(Method::ALL.len() as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} evaluating {msg}")
@@ -85,19 +88,25 @@ pub fn run(args: &AdaptArgs) -> Result<()> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    write_outputs(&out, &results, &evaluation)?;
+    let stem = match args.checkpoint {
+        AdaptCheckpoint::Best => "adapt",
+        AdaptCheckpoint::Latest => "adapt-latest",
+    };
+    write_outputs(&out, stem, &results, &evaluation)?;
     print!("{}", report::markdown(&results, &evaluation));
-    println!("wrote {}/adapt.{{csv,md,png}}", out.display());
+    println!("wrote {}/{stem}.{{csv,md,png}}", out.display());
     Ok(())
 }
 
-/// Evaluates `method`'s run in `dir`: its best checkpoint (its latest if it has none yet).
+/// Evaluates `method`'s run in `dir` at the chosen checkpoint (`best` falls back to `latest`
+/// while a run has none).
 fn evaluate_run(method: Method, dir: &Path, evaluation: &Evaluation) -> Result<MethodResult> {
     let run = RunDir::open(dir)?;
     let config = run.config()?;
     let dist = config.task_distribution()?;
     let spec = config.policy_spec(dist.as_ref());
-    let name = if run.checkpoint("best").exists() {
+    let best = evaluation.checkpoint == AdaptCheckpoint::Best;
+    let name = if best && run.checkpoint("best").exists() {
         "best"
     } else {
         "latest"
@@ -145,17 +154,22 @@ fn evaluate_initialization(base: &Config, evaluation: &Evaluation) -> MethodResu
     }
 }
 
-/// Writes `adapt.csv`, `adapt.md` and `adapt.png` into `out`, each atomically.
-fn write_outputs(out: &Path, results: &[MethodResult], evaluation: &Evaluation) -> Result<()> {
-    write_atomically(&out.join("adapt.csv"), report::csv(results).as_bytes())?;
-    write_atomically(
-        &out.join("adapt.md"),
-        report::markdown(results, evaluation).as_bytes(),
-    )?;
+/// Writes `STEM.csv`, `STEM.md` and `STEM.png` into `out`, each atomically.
+fn write_outputs(
+    out: &Path,
+    stem: &str,
+    results: &[MethodResult],
+    evaluation: &Evaluation,
+) -> Result<()> {
+    let csv = report::csv(results);
+    write_atomically(&out.join(format!("{stem}.csv")), csv.as_bytes())?;
+    let md = report::markdown(results, evaluation);
+    write_atomically(&out.join(format!("{stem}.md")), md.as_bytes())?;
     let title = format!(
         "{}: return after adaptation ({} held-out tasks)",
         evaluation.family, evaluation.protocol.tasks
     );
-    write_atomically(&out.join("adapt.png"), &plot::render_png(results, &title)?)?;
+    let png = plot::render_png(results, &title)?;
+    write_atomically(&out.join(format!("{stem}.png")), &png)?;
     Ok(())
 }

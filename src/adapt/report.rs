@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::benchmark::{Evaluation, MethodResult};
+use crate::cli::AdaptCheckpoint;
 
 /// One row per method and step: `method,step,mean,stderr,task_0,…,task_{n-1}`, where `task_i`
 /// is task i's mean episode return after `step` adaptation steps. Numbers are printed with
@@ -42,8 +43,21 @@ pub fn markdown(results: &[MethodResult], evaluation: &Evaluation) -> String {
     let mut out = format!(
         "# Adaptation benchmark: {}\n\n{} held-out tasks (evaluation seed {}); return after 0..{} \
          policy-gradient steps (lr {} then {}, {} episodes per step); mean ± standard error over \
-         tasks. Every method meets the same tasks and the same episode seeds.\n\n| method |",
-        evaluation.family, p.tasks, evaluation.seed, p.steps, p.first_lr, p.later_lr, p.episodes
+         tasks. Every method meets the same tasks and the same episode seeds. Checkpoints: {}.\n\n\
+         | method |",
+        evaluation.family,
+        p.tasks,
+        evaluation.seed,
+        p.steps,
+        p.first_lr,
+        p.later_lr,
+        p.episodes,
+        match evaluation.checkpoint {
+            AdaptCheckpoint::Best =>
+                "the best of each run by validation return after the \
+                                      validation's adaptation steps (one rule for every method)",
+            AdaptCheckpoint::Latest => "the latest of each run (trained to the end)",
+        }
     );
     for s in 0..steps {
         let _ = write!(out, " {s} step{} |", if s == 1 { "" } else { "s" });
@@ -132,6 +146,7 @@ mod tests {
             },
             seed: 7,
             workers: 1,
+            checkpoint: AdaptCheckpoint::Best,
         }
     }
 
