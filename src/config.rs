@@ -224,6 +224,16 @@ impl Config {
         maml
     }
 
+    /// Adaptation steps of the validation that picks the best checkpoint: `eval.steps` for the
+    /// policies meant to be fine-tuned (MAML, pretrained), 0 for the oracle, which observes the
+    /// task and is used as it is (the paper reports it without adaptation).
+    pub fn validation_steps(&self) -> usize {
+        match self.train.algo {
+            Algo::Maml | Algo::Pretrained => self.eval.steps,
+            Algo::Oracle => 0,
+        }
+    }
+
     /// Checks every value is in range.
     pub fn validate(&self) -> Result<()> {
         self.task_distribution()?;
@@ -342,6 +352,9 @@ mod tests {
         assert_eq!(pretrained.env.name, "nav2d");
         assert_eq!(pretrained.learner_maml().inner_steps, 0);
         assert_eq!(pretrained.for_algo(Algo::Maml), maml);
+        assert_eq!(maml.validation_steps(), 3);
+        assert_eq!(pretrained.validation_steps(), 3);
+        assert_eq!(oracle.validation_steps(), 0);
         let text = DEFAULT_CONFIG.replace("algo = \"maml\"", "algo = \"oracle\"");
         let err = format!("{:#}", Config::parse(&text, "t").unwrap_err());
         assert!(err.contains("train.algo") && !err.contains('\n'), "{err}");

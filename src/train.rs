@@ -42,14 +42,20 @@ pub struct MetricsLine<'a> {
     pub validation: Option<&'a EvalReport>,
 }
 
-/// Evaluates `theta` on the validation tasks with the `[eval]` protocol.
+/// Evaluates `theta` on the validation tasks with the `[eval]` protocol, for
+/// [`Config::validation_steps`] adaptation steps; the best checkpoint is the one with the highest
+/// return after the last of them.
 fn validate(
     config: &Config,
     dist: &dyn TaskDistribution,
     spec: &PolicySpec,
     theta: &[f64],
 ) -> EvalReport {
-    let protocol = protocol(config, config.train.validation_tasks, config.eval.steps);
+    let protocol = protocol(
+        config,
+        config.train.validation_tasks,
+        config.validation_steps(),
+    );
     let curve = evaluate_adaptation(
         dist,
         spec,

@@ -146,7 +146,10 @@ fn bench_adapt_writes_csv_md_and_png_identically_for_any_worker_count_and_reuses
         latest_md.contains("runs/maml (latest checkpoint, iteration 3)"),
         "{latest_md}"
     );
-    assert!(md.contains("runs/maml (best checkpoint, iteration 2)"), "{md}");
+    assert!(
+        md.contains("runs/maml (best checkpoint, iteration 2)"),
+        "{md}"
+    );
     check_png(&one.join("adapt-latest.png"));
 
     // Supplied runs are used as they are: the same numbers from another output directory.
@@ -199,6 +202,15 @@ fn train_algo_oracle_trains_on_the_oracle_env_and_pretrained_has_no_inner_loop()
             let m: serde_json::Value = serde_json::from_str(line).unwrap();
             assert_eq!(m["return_pre"], m["return_post"], "{m}");
             assert!(m["env_steps"].as_u64().unwrap() <= 3 * 3 * 10, "{m}");
+            // The oracle is selected on its return without adaptation, the others after 2 steps.
+            if let Some(steps) = m.get("validation").map(|v| v["steps"].clone()) {
+                let expected = if algo == "oracle" {
+                    vec![0]
+                } else {
+                    vec![0, 1, 2]
+                };
+                assert_eq!(steps, serde_json::json!(expected), "{m}");
+            }
         }
     }
 }

@@ -44,6 +44,13 @@ impl Method {
         }
     }
 
+    /// Whether the method is compared after adaptation: all but the oracle, which observes the
+    /// task and which the paper reports without adaptation (its fine-tuned returns are still in
+    /// `adapt.csv`).
+    pub fn adapts(self) -> bool {
+        self != Method::Oracle
+    }
+
     /// The method a training algorithm produces.
     pub fn of_algo(algo: Algo) -> Method {
         match algo {

@@ -31,15 +31,27 @@ pub fn render_png(results: &[MethodResult], title: &str) -> Result<Vec<u8>> {
     Ok(png_bytes)
 }
 
-/// The y range covering every mean ± standard error, with a 5% margin.
+/// The (step, mean, standard error) points drawn for a method: every step, or step 0 only for
+/// a method shown without adaptation (drawn as a level line).
+fn plotted(r: &MethodResult) -> Vec<(f64, f64, f64)> {
+    let shown = if r.method.adapts() { usize::MAX } else { 1 };
+    r.curve
+        .mean()
+        .into_iter()
+        .zip(r.curve.stderr())
+        .enumerate()
+        .take(shown)
+        .map(|(s, (m, e))| (s as f64, m, e))
+        .collect()
+}
+
+/// The y range covering every plotted mean ± standard error, with a 5% margin.
 fn y_range(results: &[MethodResult]) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for r in results {
-        for (m, e) in r.curve.mean().iter().zip(r.curve.stderr()) {
-            if m.is_finite() && e.is_finite() {
-                lo = lo.min(m - e);
-                hi = hi.max(m + e);
-            }
+    for (_, m, e) in results.iter().flat_map(plotted) {
+        if m.is_finite() && e.is_finite() {
+            lo = lo.min(m - e);
+            hi = hi.max(m + e);
         }
     }
     if !(lo.is_finite() && hi.is_finite()) {
@@ -93,23 +105,29 @@ fn draw(
     for r in results {
         let (red, green, blue) = r.method.color();
         let color = RGBColor(red, green, blue);
-        let mean = r.curve.mean();
-        let stderr = r.curve.stderr();
-        let points: Vec<(f64, f64)> = mean
-            .iter()
-            .enumerate()
-            .map(|(s, m)| (s as f64, *m))
-            .collect();
-        chart
-            .draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))?
-            .label(r.method.label())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
-            });
-        chart.draw_series(points.iter().zip(&stderr).map(|(&(x, m), e)| {
+        let points = plotted(r);
+        let line: Vec<(f64, f64)> = points.iter().map(|&(x, m, _)| (x, m)).collect();
+        let legend = move |(x, y): (i32, i32)| {
+            PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+        };
+        if r.method.adapts() {
+            chart
+                .draw_series(LineSeries::new(line.clone(), color.stroke_width(3)))?
+                .label(r.method.label())
+                .legend(legend);
+        } else {
+            let level = line[0].1;
+            let dashes =
+                DashedLineSeries::new([(0.0, level), (last, level)], 10, 6, color.stroke_width(3));
+            chart
+                .draw_series(dashes)?
+                .label(format!("{} (no adaptation)", r.method.label()))
+                .legend(legend);
+        }
+        chart.draw_series(points.iter().map(|&(x, m, e)| {
             ErrorBar::new_vertical(x, m - e, m, m + e, color.stroke_width(2), 12)
         }))?;
-        chart.draw_series(points.iter().map(|&p| Circle::new(p, 5, color.filled())))?;
+        chart.draw_series(line.iter().map(|&p| Circle::new(p, 5, color.filled())))?;
     }
     chart
         .configure_series_labels()
