@@ -83,7 +83,7 @@ fn draw(
         .margin(18)
         .x_label_area_size(50)
         .y_label_area_size(70)
-        .build_cartesian_2d(-0.25f64..(last + 1.0), y_lo..y_hi)?;
+        .build_cartesian_2d(-0.25f64..(last + 1.5), y_lo..y_hi)?;
     chart
         .configure_mesh()
         .x_desc("number of gradient steps")
