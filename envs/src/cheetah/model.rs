@@ -74,7 +74,46 @@
 //! the same random actions. More iterations buy smaller overshoot at 4-5k env steps/s each. The
 //! implicit joint motor makes a resting cheetah creep forward (5.5 cm in 8 s at 2 iterations);
 //! multibody joints are 2-4x slower.
+//!
+//! # Limit overshoot against cost (measured)
+//!
+//! Overshoot and penetration: worst over one `metarl bench soak --env cheetah-vel --steps 1000000`
+//! (random actions, 5000 episodes with reset noise, so penetration includes feet started in the
+//! ground). Speed: release build, env steps per CPU second, median of three 2e5-step soaks, or
+//! (*) the rate of the 1e6-step soak; 2026-11-22 on the 2 cores shared with other builds and a
+//! training run (wall-clock rates were 5-10 % lower, far lower when starved). All rows but the
+//! first run without the broad phase's BVH optimizer (see [`CheetahWorld::new`]): that changes no
+//! result here (same soak and test numbers to the last digit) and saves ~10 % of the time.
+//!
+//! | setting | env steps/s | overshoot (rad) | penetration (m) |
+//! |---|---|---|---|
+//! | 2 iterations, BVH optimizer on (before) | 32.9k | 0.136 | 0.035 |
+//! | **2 iterations (chosen)** | **36.6k** | **0.136** | **0.035** |
+//! | 3 iterations | 30.5k | 0.097 | 0.035 |
+//! | 4 iterations * | 24.9k | 0.082 | 0.035 |
+//! | 5 iterations * | 23.0k | 0.065 | 0.035 |
+//! | 6 iterations * | 20.6k | 0.064 | 0.035 |
+//! | 2 iterations + explicit speculative brake torque * | 36.2k | 0.127 | 0.035 |
+//! | 3 iterations + explicit speculative brake torque * | 28.9k | 0.085 | 0.035 |
+//! | 4 iterations + explicit speculative brake torque * | 25.0k | 0.080 | 0.035 |
+//!
+//! 3 iterations now sit at the 30k line (30.5k per CPU second, 28-29k wall clock here): the choice
+//! between 2 and 3 is 6k env steps/s against 0.04 rad of overshoot; 2 are kept. No setting tried
+//! reaches 0.05 rad at >= 30k env steps/s, and from 5 iterations on the overshoot stops shrinking
+//! with the substep length: the worst cases are then feet struck by the ground, which spins them at
+//! up to 40 rad/s relative to the shin within one physics step. Tried and dropped (2e5-step soaks,
+//! where the chosen row gives 0.118 rad): 2 internal PGS iterations per substep (0.145), joint
+//! warm-starting (0.122), no stabilization pass (3 iterations: 0.112, at the speed of 2), faster
+//! limit recovery (`normalized_max_corrective_velocity` 30: 0.132), a 0.025 s physics step with 6-8
+//! substeps (0.18-0.24 rad and 11 cm penetration). Rapier 0.36 has no speculative joint limits (a
+//! limit row is built only once the angle is past it). The explicit brake (a unilateral torque,
+//! from the joint-space inverse inertia, that makes a hinge predicted to cross within the step
+//! arrive at the limit) removes the predictable part only; it never reached 0.05 and it goes
+//! unstable when it over-brakes. Mechanical stops as speculative contacts (a massless ball on the
+//! child against walls on the parent, solved with the contacts) handle the coupling (2 iterations:
+//! 0.079 rad *) but cost 40 % of the speed (21.5k *), mostly in the broad phase.
 
+use rapier2d::geometry::{BroadPhaseBvh, BvhOptimizationStrategy};
 use rapier2d::prelude::{
     ColliderBuilder, Group, ImpulseJointHandle, InteractionGroups, InteractionTestMode,
     MassProperties, PhysicsWorld, RevoluteJointBuilder, RigidBodyBuilder, RigidBodyHandle,
@@ -440,6 +479,11 @@ impl CheetahWorld {
         world.integration_parameters.num_solver_iterations = solver_iterations;
         world.integration_parameters.max_ccd_substeps = 0;
         world.integration_parameters.normalized_prediction_distance = PREDICTION_DISTANCE as f32;
+        // With 9 colliders the broad phase's incremental BVH optimizer (re-building subtrees
+        // every step) costs ~10 % of the step time and buys nothing; the pairs it finds, and so
+        // the simulation, are unchanged without it.
+        world.broad_phase =
+            BroadPhaseBvh::with_optimization_strategy(BvhOptimizationStrategy::None);
 
         world.insert_collider(
             ColliderBuilder::new(SharedShape::halfspace(Vector::Y))
