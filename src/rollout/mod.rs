@@ -37,7 +37,7 @@ mod record;
 // The viewer (feature `viewer`) uses more of this module than `metarl rollout` does.
 #[cfg_attr(not(feature = "viewer"), allow(unused_imports))]
 pub use command::{default_episodes, run};
-#[cfg_attr(not(feature = "viewer"), allow(unused_imports))]
+#[allow(unused_imports)] // the whole format is API (tests build recordings from its parts)
 pub use format::{Episode, EpisodeSet, Frame, Recording, SceneKind, FORMAT, VERSION};
 #[cfg_attr(not(feature = "viewer"), allow(unused_imports))]
 pub use record::{Recorder, MAX_STEPS};
