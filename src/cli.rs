@@ -23,6 +23,62 @@ pub enum Command {
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Record a policy adapting to one task (pre- and post-adaptation episodes) as JSON.
+    Rollout(RolloutArgs),
+    /// Watch a policy adapt (Bevy viewer; built with `--features viewer`).
+    #[cfg(feature = "viewer")]
+    View(ViewArgs),
+}
+
+/// `metarl rollout`.
+#[derive(Debug, Args)]
+pub struct RolloutArgs {
+    /// Run directory written by `metarl train` (its best checkpoint is used).
+    #[arg(long)]
+    pub run_dir: PathBuf,
+    /// Env to record in instead of the run's (same observation and action sizes).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Task parameters: nav2d `GX GY` in [-0.5, 0.5], cheetah-vel `V` in [0, 2], cheetah-dir
+    /// `1` or `-1` (default: a task drawn with --seed).
+    #[arg(long, num_args = 1.., allow_negative_numbers = true)]
+    pub task: Vec<f64>,
+    /// Adaptation steps recorded after the pre-adaptation episodes (0..=3).
+    #[arg(long, default_value_t = 3)]
+    pub steps: usize,
+    /// Seed of the task (unless --task) and of every episode.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Episodes recorded per step count (default: 5 on nav2d, 1 on the cheetah).
+    #[arg(long)]
+    pub episodes: Option<usize>,
+    /// Output JSON file.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `metarl view`.
+#[cfg(feature = "viewer")]
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// Run directory written by `metarl train`: sample and adapt live (its best checkpoint).
+    #[arg(long, required_unless_present = "replay", conflicts_with = "replay")]
+    pub run_dir: Option<PathBuf>,
+    /// Play a recording written by `metarl rollout` (no policy needed).
+    #[arg(long)]
+    pub replay: Option<PathBuf>,
+    /// Env to view instead of the run's (same observation and action sizes).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Seed of the first task and of every episode.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Render offscreen (no window, no display) and write this PNG, then exit.
+    #[arg(long)]
+    pub screenshot: Option<PathBuf>,
+    /// Frames rendered before the screenshot is taken.
+    #[arg(long, default_value_t = 10)]
+    pub frames: u32,
 }
 
 /// Where the config comes from and what overrides it.

@@ -7,8 +7,11 @@ mod cli;
 mod config;
 mod eval;
 mod logging;
+mod rollout;
 mod run_dir;
 mod train;
+#[cfg(feature = "viewer")]
+mod viewer;
 
 use clap::Parser;
 
@@ -36,6 +39,9 @@ fn main() -> std::process::ExitCode {
         cli::Command::Bench(cli::BenchCommand::Soak(args)) => bench::soak(args),
         cli::Command::Bench(cli::BenchCommand::Envs(args)) => bench::envs(args),
         cli::Command::Bench(cli::BenchCommand::Adapt(args)) => adapt::run(args),
+        cli::Command::Rollout(args) => rollout::run(args),
+        #[cfg(feature = "viewer")]
+        cli::Command::View(args) => viewer::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 
 pub mod env;
 pub mod model;
+pub mod render;
 pub mod tasks;
 
 pub use env::{Cheetah, CheetahFamily};
