@@ -6,56 +6,23 @@ mod common;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use common::{assert_bad_input, metarl_ok, write_config};
+use common::{assert_bad_input, metarl_ok, write_config, TINY};
 use serde_json::Value;
 
-/// A tiny nav2d config (horizon 10: trails are short but visible).
-const TINY_NAV: &str = r#"
-[env]
-name = "nav2d"
-horizon = 10
+/// The shared tiny nav2d config (horizon 10: trails are short but visible), 2 iterations.
+fn tiny_nav() -> String {
+    TINY.replace("iterations = 3", "iterations = 2")
+}
 
-[policy]
-hidden = [8, 8]
-activation = "relu"
-
-[maml]
-meta_batch_size = 3
-episodes_per_task = 3
-
-[train]
-iterations = 2
-seed = 1
-workers = 1
-validate_every = 0
-
-[eval]
-episodes = 3
-"#;
-
-/// A tiny cheetah-vel config.
-const TINY_CHEETAH: &str = r#"
-[env]
-name = "cheetah-vel"
-horizon = 10
-
-[policy]
-hidden = [8, 8]
-activation = "relu"
-
-[maml]
-meta_batch_size = 2
-episodes_per_task = 2
-
-[train]
-iterations = 1
-seed = 1
-workers = 1
-validate_every = 0
-
-[eval]
-episodes = 2
-"#;
+/// The same on cheetah-vel: 2 tasks x 2 episodes, 1 iteration, 2 eval episodes.
+fn tiny_cheetah() -> String {
+    tiny_nav()
+        .replace("name = \"nav2d\"", "name = \"cheetah-vel\"")
+        .replace("meta_batch_size = 3", "meta_batch_size = 2")
+        .replace("episodes_per_task = 3", "episodes_per_task = 2")
+        .replace("iterations = 2", "iterations = 1")
+        .replace("episodes = 3", "episodes = 2")
+}
 
 fn train(dir: &Path, name: &str, config: &str) -> PathBuf {
     let config = write_config(dir, &format!("{name}.toml"), config);
@@ -91,7 +58,7 @@ fn f(v: &Value) -> f64 {
 #[test]
 fn nav2d_rollout_records_pre_and_post_episodes_deterministically() {
     let dir = tempfile::tempdir().unwrap();
-    let run = train(dir.path(), "nav", TINY_NAV);
+    let run = train(dir.path(), "nav", &tiny_nav());
     let a = dir.path().join("a.json");
     let b = dir.path().join("b.json");
     let json = rollout(&run, &a, &["--seed", "4", "--task", "0.3", "-0.2"]);
@@ -164,7 +131,7 @@ fn nav2d_rollout_records_pre_and_post_episodes_deterministically() {
 #[test]
 fn cheetah_rollout_records_capsule_segments() {
     let dir = tempfile::tempdir().unwrap();
-    let run = train(dir.path(), "cheetah", TINY_CHEETAH);
+    let run = train(dir.path(), "cheetah", &tiny_cheetah());
     let json = rollout(
         &run,
         &dir.path().join("c.json"),
@@ -201,7 +168,7 @@ fn rollout_bad_input_is_one_line_error() {
         &["rollout", "--run-dir", "/nonexistent/run", "--out", out],
         &["does not exist"],
     );
-    let run = train(dir.path(), "nav", TINY_NAV);
+    let run = train(dir.path(), "nav", &tiny_nav());
     let run = run.to_str().unwrap();
     assert_bad_input(
         &["rollout", "--run-dir", run, "--out", out, "--task", "0.1"],
@@ -341,7 +308,7 @@ mod viewer {
     #[test]
     fn nav2d_screenshot_shows_goal_pre_and_post_trails() {
         let dir = tempfile::tempdir().unwrap();
-        let run = train(dir.path(), "nav", TINY_NAV);
+        let run = train(dir.path(), "nav", &tiny_nav());
         let json = dir.path().join("nav.json");
         rollout(&run, &json, &["--task", "0.3", "0.2", "--seed", "2"]);
         let png = dir.path().join("nav.png");
@@ -382,7 +349,7 @@ mod viewer {
     #[test]
     fn cheetah_screenshot_shows_both_lanes() {
         let dir = tempfile::tempdir().unwrap();
-        let run = train(dir.path(), "cheetah", TINY_CHEETAH);
+        let run = train(dir.path(), "cheetah", &tiny_cheetah());
         let json = dir.path().join("cheetah.json");
         rollout(&run, &json, &["--task", "1.0"]);
         let image = screenshot(
@@ -422,7 +389,7 @@ mod viewer {
             &["view", "--run-dir", "/nonexistent/run", "--screenshot", png],
             &["does not exist"],
         );
-        let run = train(dir.path(), "nav", TINY_NAV);
+        let run = train(dir.path(), "nav", &tiny_nav());
         assert_bad_input(
             &[
                 "view",
