@@ -170,59 +170,25 @@ fn rollout_bad_input_is_one_line_error() {
     );
     let run = train(dir.path(), "nav", &tiny_nav());
     let run = run.to_str().unwrap();
-    assert_bad_input(
-        &["rollout", "--run-dir", run, "--out", out, "--task", "0.1"],
+    // `rollout --run-dir RUN` with `extra` arguments must fail naming `fragments`.
+    let bad = |extra: &[&str], fragments: &[&str]| {
+        let mut args = vec!["rollout", "--run-dir", run];
+        args.extend_from_slice(extra);
+        assert_bad_input(&args, fragments);
+    };
+    bad(
+        &["--out", out, "--task", "0.1"],
         &["--task", "two coordinates"],
     );
-    assert_bad_input(
-        &[
-            "rollout",
-            "--run-dir",
-            run,
-            "--out",
-            out,
-            "--task",
-            "0.9",
-            "0.0",
-        ],
-        &["--task"],
-    );
-    assert_bad_input(
-        &["rollout", "--run-dir", run, "--out", out, "--steps", "4"],
-        &["--steps"],
-    );
-    assert_bad_input(
-        &[
-            "rollout",
-            "--run-dir",
-            run,
-            "--out",
-            out,
-            "--env",
-            "cartpole",
-        ],
+    bad(&["--out", out, "--task", "0.9", "0.0"], &["--task"]);
+    bad(&["--out", out, "--steps", "4"], &["--steps"]);
+    bad(
+        &["--out", out, "--env", "cartpole"],
         &["unknown env `cartpole`"],
     );
-    assert_bad_input(
-        &[
-            "rollout",
-            "--run-dir",
-            run,
-            "--out",
-            out,
-            "--env",
-            "cheetah-vel",
-        ],
-        &["does not fit"],
-    );
-    assert_bad_input(
-        &[
-            "rollout",
-            "--run-dir",
-            run,
-            "--out",
-            "/nonexistent/dir/x.json",
-        ],
+    bad(&["--out", out, "--env", "cheetah-vel"], &["does not fit"]);
+    bad(
+        &["--out", "/nonexistent/dir/x.json"],
         &["cannot write recording"],
     );
 }

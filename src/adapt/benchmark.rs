@@ -7,6 +7,8 @@ use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use metarl_agents::evaluation::{evaluate_adaptation, AdaptationCurve, EvalProtocol, TaskSet};
 use metarl_agents::seeding::{derive_rng, Stream};
+use metarl_agents::PolicySpec;
+use metarl_envs::TaskDistribution;
 
 use super::method::Method;
 use super::runs::{ensure_trained, supplied_runs};
@@ -44,6 +46,25 @@ pub struct Evaluation {
     pub workers: usize,
     /// Which checkpoint of the trained runs.
     pub checkpoint: AdaptCheckpoint,
+}
+
+impl Evaluation {
+    /// Adapts `theta` (a policy of `spec` on `dist`) to the held-out tasks with the protocol.
+    fn curve(
+        &self,
+        dist: &dyn TaskDistribution,
+        spec: &PolicySpec,
+        theta: &[f64],
+    ) -> AdaptationCurve {
+        evaluate_adaptation(
+            dist,
+            spec,
+            theta,
+            &self.protocol,
+            (TaskSet::HeldOut, self.seed),
+            self.workers,
+        )
+    }
 }
 
 /// Runs `metarl bench adapt`.
@@ -121,14 +142,7 @@ fn evaluate_run(method: Method, dir: &Path, evaluation: &Evaluation) -> Result<M
             dir.display(),
             checkpoint.iteration
         ),
-        curve: evaluate_adaptation(
-            dist.as_ref(),
-            &spec,
-            &checkpoint.theta,
-            &evaluation.protocol,
-            (TaskSet::HeldOut, evaluation.seed),
-            evaluation.workers,
-        ),
+        curve: evaluation.curve(dist.as_ref(), &spec, &checkpoint.theta),
     })
 }
 
@@ -143,14 +157,7 @@ fn evaluate_initialization(base: &Config, evaluation: &Evaluation) -> MethodResu
         method: Method::Random,
         env: base.env.name.clone(),
         source: format!("initialization of seed {}", base.train.seed),
-        curve: evaluate_adaptation(
-            dist.as_ref(),
-            &spec,
-            &theta,
-            &evaluation.protocol,
-            (TaskSet::HeldOut, evaluation.seed),
-            evaluation.workers,
-        ),
+        curve: evaluation.curve(dist.as_ref(), &spec, &theta),
     }
 }
 

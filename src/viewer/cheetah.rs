@@ -82,12 +82,8 @@ fn rebuild(
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<ColorMaterial>>,
 ) {
-    if *built == Some(shown.generation) {
+    if !shown.rebuild_needed(&mut built, &mut commands, &old) {
         return;
-    }
-    *built = Some(shown.generation);
-    for e in &old {
-        commands.entity(e).despawn();
     }
     let rec = &shown.recording;
     let Some(first) = rec.sets[0].episodes.first().and_then(|e| e.frames.first()) else {

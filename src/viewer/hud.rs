@@ -39,37 +39,28 @@ fn font(size: f32) -> TextFont {
     TextFont::from_font_size(size)
 }
 
-fn spawn(mut commands: Commands) {
-    commands.spawn((
-        HudText,
+/// An empty text panel at the left edge, `top` pixels down, at most `max_width` wide.
+fn text_panel(top: f32, padding: f32, max_width: Val) -> impl Bundle {
+    (
         Text::new(""),
         font(17.0),
         TextColor(TEXT),
         Node {
             position_type: PositionType::Absolute,
             left: Val::Px(16.0),
-            top: Val::Px(16.0),
-            max_width: Val::Px(370.0),
-            padding: UiRect::all(Val::Px(10.0)),
+            top: Val::Px(top),
+            padding: UiRect::all(Val::Px(padding)),
+            max_width,
             ..default()
         },
         BackgroundColor(PANEL),
-    ));
+    )
+}
+
+fn spawn(mut commands: Commands) {
+    commands.spawn((HudText, text_panel(16.0, 10.0, Val::Px(370.0))));
     for (lane, top) in [(0, 10.0), (1, 370.0)] {
-        commands.spawn((
-            LaneText(lane),
-            Text::new(""),
-            font(17.0),
-            TextColor(TEXT),
-            Node {
-                position_type: PositionType::Absolute,
-                left: Val::Px(16.0),
-                top: Val::Px(top),
-                padding: UiRect::all(Val::Px(8.0)),
-                ..default()
-            },
-            BackgroundColor(PANEL),
-        ));
+        commands.spawn((LaneText(lane), text_panel(top, 8.0, Val::Auto)));
     }
     commands
         .spawn((

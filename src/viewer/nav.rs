@@ -50,12 +50,8 @@ fn rebuild(
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<ColorMaterial>>,
 ) {
-    if *built == Some(shown.generation) {
+    if !shown.rebuild_needed(&mut built, &mut commands, &old) {
         return;
-    }
-    *built = Some(shown.generation);
-    for e in &old {
-        commands.entity(e).despawn();
     }
     let rec = &shown.recording;
     let goal = Vec2::new(rec.task[0] as f32, rec.task[1] as f32);

@@ -55,6 +55,24 @@ impl Shown {
         self.generation += 1;
     }
 
+    /// True once per new recording for a scene that last built `built`: marks it built and
+    /// despawns the scene's old entities `old`, so the caller rebuilds from scratch.
+    pub fn rebuild_needed<M: Component>(
+        &self,
+        built: &mut Option<u64>,
+        commands: &mut Commands,
+        old: &Query<Entity, With<M>>,
+    ) -> bool {
+        if *built == Some(self.generation) {
+            return false;
+        }
+        *built = Some(self.generation);
+        for e in old {
+            commands.entity(e).despawn();
+        }
+        true
+    }
+
     /// Scene kind of the recording.
     pub fn scene(&self) -> SceneKind {
         self.recording.scene
