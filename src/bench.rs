@@ -1,17 +1,20 @@
-//! `metarl bench speed`: seconds per meta-iteration at a given config, split by phase.
+//! Benchmarks: seconds per meta-iteration split by phase (`bench speed`), random-action physics
+//! soaks (`bench soak`) and env and sampler throughput (`bench envs`). Each returns a report
+//! that serializes to JSON and displays as a table.
 
-use anyhow::Result;
+use std::fmt;
+
+use metarl_agents::parallel::{parallel_map, resolve_workers};
+use metarl_agents::sampler::{sample_task, EnvPool};
 use metarl_agents::IterationMetrics;
 use serde::Serialize;
 
-use metarl_agents::parallel::parallel_map;
-use metarl_agents::sampler::{sample_task, EnvPool};
+use crate::config::Config;
+use crate::error::Result;
+use crate::learners::build_learner;
 
-use crate::cli::{EnvsArgs, SoakArgs, SpeedArgs};
-use crate::train::{learner, workers};
-
-/// Timed meta-iterations when --iterations is not given.
-const DEFAULT_ITERATIONS: u64 = 5;
+/// Timed meta-iterations of `bench speed` when none are given.
+pub const DEFAULT_SPEED_ITERATIONS: u64 = 5;
 
 /// Medians over the timed iterations.
 #[derive(Debug, Serialize)]
@@ -55,18 +58,6 @@ fn median(mut x: Vec<f64>) -> f64 {
     }
 }
 
-/// Prints a report as one JSON object (`--json`) or as a readable summary.
-pub fn print_report(report: &(impl Serialize + std::fmt::Debug), json: bool) {
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string(report).expect("reports serialize")
-        );
-    } else {
-        println!("{report:#?}");
-    }
-}
-
 /// Peak resident set size (VmHWM) in MiB, from /proc (NaN where unavailable).
 pub fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -79,14 +70,13 @@ pub fn peak_rss_mib() -> f64 {
         .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
-/// Runs `metarl bench speed`.
-pub fn speed(args: &SpeedArgs) -> Result<()> {
-    let mut config_args = args.config.clone();
-    config_args.iterations.get_or_insert(DEFAULT_ITERATIONS);
-    let config = config_args.resolve()?;
+/// Times `config.train.iterations` meta-iterations of a fresh learner of `config` (nothing is
+/// written) and reports the medians.
+pub fn speed(config: &Config) -> Result<SpeedReport> {
+    config.validate()?;
     let dist = config.task_distribution()?;
-    let workers = workers(&config);
-    let mut learner = learner(&config, dist.as_ref());
+    let workers = resolve_workers(config.train.workers);
+    let mut learner = build_learner(config, dist)?;
     let metrics: Vec<IterationMetrics> = (0..config.train.iterations)
         .map(|i| {
             let m = learner.iteration(i);
@@ -109,8 +99,34 @@ pub fn speed(args: &SpeedArgs) -> Result<()> {
         env_steps_per_sampling_second: med(|m| m.env_steps as f64 / m.seconds_sampling),
         peak_rss_mib: peak_rss_mib(),
     };
-    print_report(&report, args.json);
-    Ok(())
+    Ok(report)
+}
+
+impl fmt::Display for SpeedReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} — median of {} meta-iterations, {} workers",
+            self.env, self.iterations, self.workers
+        )?;
+        let rows = [
+            ("meta-iteration", self.seconds_per_iteration),
+            ("sampling", self.seconds_sampling),
+            ("inner loop", self.seconds_inner),
+            ("meta-gradient", self.seconds_meta_gradient),
+            ("conjugate gradient", self.seconds_cg),
+            ("line search", self.seconds_line_search),
+        ];
+        writeln!(f, "{:<20} {:>10}", "phase", "seconds")?;
+        for (name, seconds) in rows {
+            writeln!(f, "{name:<20} {seconds:>10.3}")?;
+        }
+        writeln!(
+            f,
+            "env steps per iteration {}, {:.0} per second of sampling; peak RSS {:.0} MiB",
+            self.env_steps_per_iteration, self.env_steps_per_sampling_second, self.peak_rss_mib
+        )
+    }
 }
 
 /// What a physics soak saw.
@@ -134,8 +150,7 @@ pub struct SoakReport {
 /// episode, reset at the horizon or on termination; single-threaded.
 pub fn random_rollout(env_name: &str, steps: u64, seed: u64) -> Result<SoakReport> {
     use rand::{Rng, SeedableRng};
-    let dist =
-        metarl_envs::task_distribution(env_name, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let dist = metarl_envs::task_distribution(env_name, None)?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut env = dist.make_env();
     let space = env.action_space().clone();
@@ -180,17 +195,19 @@ pub fn random_rollout(env_name: &str, steps: u64, seed: u64) -> Result<SoakRepor
     Ok(report)
 }
 
-/// Runs `metarl bench soak`.
-pub fn soak(args: &SoakArgs) -> Result<()> {
-    let report = random_rollout(&args.env, args.steps, args.seed)?;
-    print_report(&report, args.json);
-    if report.non_finite_steps > 0 {
-        anyhow::bail!(
-            "{} steps produced non-finite values",
-            report.non_finite_steps
-        );
+impl fmt::Display for SoakReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} — {} random-action steps in {} episodes, {:.0} steps/s, {} non-finite steps",
+            self.env, self.steps, self.episodes, self.steps_per_sec, self.non_finite_steps
+        )?;
+        writeln!(f, "{:<24} {:>12}", "metric", "max")?;
+        for (name, value) in &self.max_metrics {
+            writeln!(f, "{name:<24} {value:>12.4}")?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// `metarl bench envs` output.
@@ -205,17 +222,11 @@ pub struct EnvsReport {
     pub sampler_steps_per_sec: std::collections::BTreeMap<String, f64>,
 }
 
-/// Runs `metarl bench envs`.
-pub fn envs(args: &EnvsArgs) -> Result<()> {
-    let raw = random_rollout(&args.env, args.steps, 0)?;
-    let config = crate::cli::ConfigArgs {
-        config: None,
-        env: Some(args.env.clone()),
-        iterations: None,
-        seed: None,
-        workers: None,
-    }
-    .resolve()?;
+/// Measures env `env`: `steps` single-threaded random-action steps, then the sampler on a
+/// meta-batch of the env's shipped config with 1 and 2 workers.
+pub fn envs(env: &str, steps: u64) -> Result<EnvsReport> {
+    let raw = random_rollout(env, steps, 0)?;
+    let config = Config::for_env(env)?;
     let dist = config.task_distribution()?;
     let spec = config.policy_spec(dist.as_ref());
     let theta = spec.init_params(&mut metarl_agents::seeding::derive_rng(
@@ -259,11 +270,23 @@ pub fn envs(args: &EnvsArgs) -> Result<()> {
             .collect();
         sampler.insert(workers.to_string(), median(rates));
     }
-    let report = EnvsReport {
-        env: args.env.clone(),
+    Ok(EnvsReport {
+        env: env.to_string(),
         env_steps_per_sec: raw.steps_per_sec,
         sampler_steps_per_sec: sampler,
-    };
-    print_report(&report, args.json);
-    Ok(())
+    })
+}
+
+impl fmt::Display for EnvsReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} — {:.0} env steps/s single-threaded",
+            self.env, self.env_steps_per_sec
+        )?;
+        for (workers, rate) in &self.sampler_steps_per_sec {
+            writeln!(f, "sampler, {workers} worker(s): {rate:.0} env steps/s")?;
+        }
+        Ok(())
+    }
 }

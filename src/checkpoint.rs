@@ -1,24 +1,36 @@
-//! Policy checkpoints: a safetensors file holding the flat parameter vector (f64) plus metadata
-//! that rebuilds the policy and ties it to its environment. Written atomically (temp file, fsync,
-//! rename), so a crash never leaves a half-written checkpoint behind.
+//! Policy checkpoints: a safetensors file holding the flat parameter vector (f64), the learner's
+//! own state (named f64 tensors `state.NAME`, e.g. optimizer moments; none for MAML-TRPO) and
+//! metadata that rebuilds the policy and ties it to its environment and learner. Written
+//! atomically (temp file, fsync, rename), so a crash never leaves a half-written checkpoint
+//! behind. Checkpoints written before the `learner` key existed are MAML-TRPO's.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Context};
 use metarl_agents::{Activation, PolicySpec};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+
+use crate::error::{Error, Result};
 
 /// Format tag stored in every checkpoint.
 const FORMAT: &str = "metarl-policy-v1";
 const THETA: &str = "theta";
+/// Prefix of the learner-state tensors.
+const STATE_PREFIX: &str = "state.";
+/// The learner of checkpoints that predate the `learner` metadata key.
+const DEFAULT_LEARNER: &str = "maml-trpo";
 
 /// A saved policy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Checkpoint {
     /// Environment (task distribution) the policy was trained on.
     pub env: String,
+    /// The meta-learner that wrote it (`MetaLearner::name`, e.g. "maml-trpo").
+    pub learner: String,
+    /// The learner's state besides θ (named vectors), restored on resume.
+    pub state: Vec<(String, Vec<f64>)>,
     /// Architecture.
     pub spec: PolicySpec,
     /// Flat parameters.
@@ -33,18 +45,27 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// Writes the checkpoint to `path` atomically.
     pub fn save(&self, path: &Path) -> Result<()> {
-        write_atomically(path, &self.encode()?)
+        Ok(write_atomically(path, &self.encode()?)?)
     }
 
     /// The checkpoint as safetensors bytes (header keys sorted: same checkpoint, same bytes).
-    pub fn encode(&self) -> Result<Vec<u8>> {
-        let bytes: Vec<u8> = self.theta.iter().flat_map(|x| x.to_le_bytes()).collect();
-        let view = TensorView::new(Dtype::F64, vec![self.theta.len()], &bytes)
-            .map_err(|e| anyhow!("{e:?}"))?;
+    pub fn encode(&self) -> anyhow::Result<Vec<u8>> {
+        let le = |v: &[f64]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
+        let mut buffers = vec![(THETA.to_string(), le(&self.theta), self.theta.len())];
+        for (name, values) in &self.state {
+            buffers.push((format!("{STATE_PREFIX}{name}"), le(values), values.len()));
+        }
+        let mut views = Vec::with_capacity(buffers.len());
+        for (name, bytes, len) in &buffers {
+            let view =
+                TensorView::new(Dtype::F64, vec![*len], bytes).map_err(|e| anyhow!("{e:?}"))?;
+            views.push((name.as_str(), view));
+        }
         let hidden: Vec<String> = self.spec.hidden.iter().map(|h| h.to_string()).collect();
         let metadata: HashMap<String, String> = [
             ("format", FORMAT.to_string()),
             ("env", self.env.clone()),
+            ("learner", self.learner.clone()),
             ("obs_dim", self.spec.obs_dim.to_string()),
             ("act_dim", self.spec.act_dim.to_string()),
             ("hidden", hidden.join(",")),
@@ -55,30 +76,35 @@ impl Checkpoint {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let data = safetensors::serialize([(THETA, view)], &Some(metadata))
+        let data = safetensors::serialize(views, &Some(metadata))
             .map_err(|e| anyhow!("cannot serialize checkpoint: {e:?}"))?;
         sort_header(&data)
     }
 
     /// Reads and checks a checkpoint; every problem is a one-line error naming the file.
     pub fn load(path: &Path) -> Result<Checkpoint> {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read checkpoint {}", path.display()))?;
-        Checkpoint::decode(&bytes)
-            .with_context(|| format!("corrupt or incompatible checkpoint {}", path.display()))
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::Checkpoint(format!("cannot read checkpoint {}: {e}", path.display()))
+        })?;
+        Checkpoint::decode(&bytes).map_err(|e| {
+            Error::Checkpoint(format!(
+                "corrupt or incompatible checkpoint {}: {e:#}",
+                path.display()
+            ))
+        })
     }
 
-    fn decode(bytes: &[u8]) -> Result<Checkpoint> {
+    fn decode(bytes: &[u8]) -> anyhow::Result<Checkpoint> {
         let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| anyhow!("{e:?}"))?;
         let meta = header.metadata().clone().unwrap_or_default();
-        let field = |key: &str| -> Result<&String> {
+        let field = |key: &str| -> anyhow::Result<&String> {
             meta.get(key)
                 .ok_or_else(|| anyhow!("missing metadata `{key}`"))
         };
         if field("format")? != FORMAT {
             bail!("unknown format `{}`", field("format")?);
         }
-        let number = |key: &str| -> Result<usize> {
+        let number = |key: &str| -> anyhow::Result<usize> {
             field(key)?
                 .parse()
                 .map_err(|_| anyhow!("bad metadata `{key}`"))
@@ -90,7 +116,7 @@ impl Checkpoint {
             hidden
                 .split(',')
                 .map(|h| h.parse().map_err(|_| anyhow!("bad metadata `hidden`")))
-                .collect::<Result<Vec<usize>>>()?
+                .collect::<anyhow::Result<Vec<usize>>>()?
         };
         let activation = match field("activation")?.as_str() {
             "relu" => Activation::Relu,
@@ -113,16 +139,37 @@ impl Checkpoint {
                 spec.num_params()
             );
         }
-        let theta: Vec<f64> = view
-            .data()
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-            .collect();
-        if theta.iter().any(|x| !x.is_finite()) {
-            bail!("non-finite parameters");
+        let floats = |view: &TensorView<'_>| -> anyhow::Result<Vec<f64>> {
+            if view.dtype() != Dtype::F64 || view.shape().len() != 1 {
+                bail!("tensor {:?} {:?} is not a F64 vector", view.shape(), view.dtype());
+            }
+            let values: Vec<f64> = view
+                .data()
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+                .collect();
+            if values.iter().any(|x| !x.is_finite()) {
+                bail!("non-finite parameters");
+            }
+            Ok(values)
+        };
+        let theta = floats(&view)?;
+        let mut state = Vec::new();
+        let mut names = tensors.names();
+        names.sort();
+        for name in names {
+            if let Some(key) = name.strip_prefix(STATE_PREFIX) {
+                let view = tensors.tensor(name).map_err(|e| anyhow!("{e:?}"))?;
+                state.push((key.to_string(), floats(&view)?));
+            }
         }
         Ok(Checkpoint {
             env: field("env")?.clone(),
+            learner: meta
+                .get("learner")
+                .cloned()
+                .unwrap_or_else(|| DEFAULT_LEARNER.to_string()),
+            state,
             spec,
             theta,
             iteration: number("iteration")? as u64,
@@ -133,14 +180,27 @@ impl Checkpoint {
     /// Fails unless this checkpoint's policy fits environment `env` with spec `spec`.
     pub fn check_matches(&self, env: &str, spec: &PolicySpec) -> Result<()> {
         if self.env != env {
-            bail!("checkpoint is for env `{}`, not `{env}`", self.env);
+            return Err(Error::Checkpoint(format!(
+                "checkpoint is for env `{}`, not `{env}`",
+                self.env
+            )));
         }
         if &self.spec != spec {
-            bail!(
+            return Err(Error::Checkpoint(format!(
                 "checkpoint policy {:?} does not match the configured policy {:?}",
-                self.spec,
-                spec
-            );
+                self.spec, spec
+            )));
+        }
+        Ok(())
+    }
+
+    /// Fails unless this checkpoint was written by the learner named `learner`.
+    pub fn check_learner(&self, learner: &str) -> Result<()> {
+        if self.learner != learner {
+            return Err(Error::Checkpoint(format!(
+                "checkpoint was written by learner `{}`, not `{learner}`",
+                self.learner
+            )));
         }
         Ok(())
     }
@@ -149,7 +209,7 @@ impl Checkpoint {
 /// Rewrites a serialized safetensors file with its JSON header's keys sorted. `safetensors` writes
 /// the metadata `HashMap` in its iteration order, which is random per process, so the same
 /// checkpoint would otherwise be different bytes on every run.
-fn sort_header(data: &[u8]) -> Result<Vec<u8>> {
+fn sort_header(data: &[u8]) -> anyhow::Result<Vec<u8>> {
     // Top level: "__metadata__" (string values) and the tensors (dtype, shape, offsets): no
     // deeper objects, so two levels of BTreeMap order every key.
     type Header = BTreeMap<String, BTreeMap<String, serde_json::Value>>;
@@ -168,7 +228,7 @@ fn sort_header(data: &[u8]) -> Result<Vec<u8>> {
 
 /// Writes `data` to `path` through a temp file in the same directory, fsync, rename, then fsync
 /// of the directory (so the rename itself survives a power cut).
-pub fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
+pub fn write_atomically(path: &Path, data: &[u8]) -> anyhow::Result<()> {
     let tmp = path.with_extension("tmp");
     let result = (|| -> std::io::Result<()> {
         let mut file = std::fs::File::create(&tmp)?;
@@ -197,6 +257,8 @@ mod tests {
             .collect();
         Checkpoint {
             env: "nav2d".into(),
+            learner: "maml-trpo".into(),
+            state: vec![("moments".into(), vec![0.5, -2.0])],
             spec,
             theta,
             iteration: 7,
@@ -251,6 +313,9 @@ mod tests {
         let mut other = c.spec.clone();
         other.hidden = vec![100, 100];
         assert!(c.check_matches("nav2d", &other).is_err());
+        assert!(c.check_learner("maml-trpo").is_ok());
+        let err = c.check_learner("promp").unwrap_err().to_string();
+        assert!(err.contains("`maml-trpo`") && err.contains("`promp`"), "{err}");
     }
 }
 
@@ -274,6 +339,8 @@ mod fuzz {
         };
         Checkpoint {
             env: "nav2d".into(),
+            learner: "maml-trpo".into(),
+            state: Vec::new(),
             theta: vec![0.5; spec.num_params()],
             spec,
             iteration: 3,

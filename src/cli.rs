@@ -1,8 +1,62 @@
-//! Command-line interface (clap).
+//! Command-line interface: the arguments (clap) and, per command, the glue that turns them into
+//! calls of the `metarl` library.
+
+mod bench;
+mod eval;
+pub mod logging;
+mod progress;
+mod rollout;
+mod signals;
+mod train;
+#[cfg(feature = "viewer")]
+mod view;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use metarl::adapt::AdaptCheckpoint;
+use metarl::config::{embedded_config, Algo, Config};
+
+/// Parses the command line; the `--env` help of every command lists the registered envs.
+pub fn parse() -> Cli {
+    let names = metarl::envs::env_names().join(", ");
+    let command = with_env_help(Cli::command(), &names);
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// `command` with the registered env names appended to every `--env` help, recursively.
+fn with_env_help(mut command: clap::Command, names: &str) -> clap::Command {
+    if command.get_arguments().any(|a| a.get_id() == "env") {
+        command = command.mut_arg("env", |arg| {
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            arg.help(format!("{help} Registered: {names}."))
+        });
+    }
+    let subcommands: Vec<String> = command
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for name in subcommands {
+        command = command.mut_subcommand(name, |c| with_env_help(c, names));
+    }
+    command
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Train(args) => train::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Bench(BenchCommand::Speed(args)) => bench::speed(args),
+        Command::Bench(BenchCommand::Soak(args)) => bench::soak(args),
+        Command::Bench(BenchCommand::Envs(args)) => bench::envs(args),
+        Command::Bench(BenchCommand::Adapt(args)) => bench::adapt(args),
+        Command::Rollout(args) => rollout::run(args),
+        #[cfg(feature = "viewer")]
+        Command::View(args) => view::run(args),
+    }
+}
 
 /// metarl: meta-reinforcement learning (MAML-TRPO) on Rapier environments.
 #[derive(Debug, Parser)]
@@ -116,7 +170,7 @@ pub struct TrainArgs {
     /// What to train (sets train.algo): MAML, or the paper's pretrained or oracle baseline
     /// (the oracle trains on the env's `-oracle` variant).
     #[arg(long, value_enum)]
-    pub algo: Option<crate::config::Algo>,
+    pub algo: Option<Algo>,
     /// Print the effective config as TOML and exit.
     #[arg(long)]
     pub print_config: bool,
@@ -135,7 +189,7 @@ pub struct EvalArgs {
     #[arg(long, default_value_t = 3)]
     pub steps: usize,
     /// Evaluation seed (its task stream is never used in training).
-    #[arg(long, default_value_t = crate::eval::DEFAULT_EVAL_SEED)]
+    #[arg(long, default_value_t = metarl::eval::DEFAULT_EVAL_SEED)]
     pub seed: u64,
     /// Which checkpoint: "best", "latest" or "iter-NNNNN" (see train.checkpoint_every).
     #[arg(long, default_value = "best")]
@@ -178,7 +232,7 @@ pub struct AdaptArgs {
     pub steps: usize,
     /// Evaluation seed: the held-out tasks and the episode seeds of every step, shared by all
     /// methods (its streams are never used in training).
-    #[arg(long, default_value_t = crate::eval::DEFAULT_EVAL_SEED)]
+    #[arg(long, default_value_t = metarl::eval::DEFAULT_EVAL_SEED)]
     pub eval_seed: u64,
     /// Trained run directories to use (their train.algo says which method each is); the
     /// methods not given are trained under OUT/runs/.
@@ -193,14 +247,6 @@ pub struct AdaptArgs {
     pub checkpoint: AdaptCheckpoint,
 }
 
-/// The checkpoint `bench adapt` evaluates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum AdaptCheckpoint {
-    /// The best checkpoint (the latest where a run has none yet).
-    Best,
-    /// The parameters after the last iteration.
-    Latest,
-}
 
 /// `metarl bench envs`.
 #[derive(Debug, Args)]
@@ -246,19 +292,25 @@ pub struct SpeedArgs {
 
 impl ConfigArgs {
     /// The effective config: the file (or the embedded config of --env, or the default), then
-    /// the command-line overrides, validated.
-    pub fn resolve(&self) -> anyhow::Result<crate::config::Config> {
-        use crate::config::{embedded_config, Config, DEFAULT_CONFIG};
+    /// the command-line overrides, then `algo` (default: the oracle on an `-oracle` env, else
+    /// the config's), validated once at the end.
+    pub fn resolve(&self, algo: Option<Algo>) -> anyhow::Result<Config> {
         let mut config = match (&self.config, &self.env) {
-            (Some(path), _) => Config::load(path)?,
-            (None, Some(env)) => Config::parse(
-                embedded_config(env).unwrap_or(DEFAULT_CONFIG),
-                "embedded default",
-            )?,
-            (None, None) => Config::default_config(),
+            (Some(path), _) => load_unvalidated(path)?,
+            (None, Some(env)) => match embedded_config(env) {
+                Some(text) => toml::from_str(text)?,
+                None => Config::default(),
+            },
+            (None, None) => Config::default(),
         };
         if let Some(env) = &self.env {
             config.env.name = env.clone();
+            if algo.is_none() {
+                config.train.algo = Algo::of_env(env);
+            }
+        }
+        if let Some(algo) = algo {
+            config = config.for_algo(algo);
         }
         if let Some(n) = self.iterations {
             config.train.iterations = n;
@@ -269,7 +321,22 @@ impl ConfigArgs {
         if let Some(w) = self.workers {
             config.train.workers = w;
         }
-        config.validate()?;
+        config.validate().map_err(|e| match &self.config {
+            Some(path) => anyhow::anyhow!("invalid config {}: {e}", path.display()),
+            None => e.into(),
+        })?;
         Ok(config)
+    }
+}
+
+/// A config file parsed but not yet validated (the command line may still fix it, e.g. --env).
+fn load_unvalidated(path: &std::path::Path) -> anyhow::Result<Config> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config {}", path.display()))?;
+    // Parse errors as the library words them (one line, naming the key).
+    match toml::from_str(&text) {
+        Ok(config) => Ok(config),
+        Err(_) => Ok(Config::parse(&text, &path.display().to_string())?),
     }
 }

@@ -1,10 +1,21 @@
 //! The run configuration: one TOML file, one serde struct per section, unknown keys rejected.
-//! `assets/configs/nav2d.toml` holds the MAML paper's 2D-navigation settings and is embedded in
-//! the binary as the default.
+//!
+//! One source of defaults: every key may be omitted, and [`Config::default`] (the Rust `Default`
+//! of every section) equals the shipped `assets/configs/nav2d.toml`, the MAML paper's
+//! 2D-navigation settings (a test asserts it, and another checks the README's table against it).
+//! Build a config in code with [`Config::for_env`] and the `with_*` setters:
+//!
+//! ```
+//! let config = metarl::Config::for_env("nav2d")?.with_iterations(50).with_seed(3);
+//! assert_eq!(config.train.iterations, 50);
+//! # Ok::<(), metarl::Error>(())
+//! ```
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Context};
 use metarl_agents::{Activation, MamlConfig, PolicySpec, TrpoConfig};
 use metarl_envs::{task_distribution, TaskDistribution};
+
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// The shipped default (paper settings on 2D navigation), embedded so `train` needs no file.
@@ -34,12 +45,14 @@ pub fn embedded_config(env: &str) -> Option<&'static str> {
 }
 
 /// The whole run configuration.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// `[env]`: which task distribution.
+    #[serde(default)]
     pub env: EnvConfig,
     /// `[policy]`: the Gaussian MLP.
+    #[serde(default)]
     pub policy: PolicyConfig,
     /// `[maml]`: meta-batch and inner loop.
     #[serde(default)]
@@ -48,6 +61,7 @@ pub struct Config {
     #[serde(default)]
     pub trpo: TrpoConfig,
     /// `[train]`: length, seed and parallelism of the run.
+    #[serde(default)]
     pub train: TrainConfig,
     /// `[eval]`: the adaptation evaluation protocol.
     #[serde(default)]
@@ -56,22 +70,40 @@ pub struct Config {
 
 /// `[env]` section.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct EnvConfig {
-    /// Task distribution name (see `metarl_envs::ENV_NAMES`), e.g. "nav2d".
+    /// Task distribution name (see `metarl_envs::env_names`), e.g. "nav2d".
     pub name: String,
     /// Episode time limit H (steps).
     pub horizon: usize,
 }
 
+impl Default for EnvConfig {
+    fn default() -> Self {
+        EnvConfig {
+            name: "nav2d".into(),
+            horizon: 100,
+        }
+    }
+}
+
 /// `[policy]` section.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct PolicyConfig {
     /// Hidden layer widths (paper: [100, 100]).
     pub hidden: Vec<usize>,
     /// "relu" (paper) or "tanh" (PyTorch reference).
     pub activation: Activation,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            hidden: vec![100, 100],
+            activation: Activation::Relu,
+        }
+    }
 }
 
 /// What `metarl train` trains (`train.algo`, `--algo`): the meta-learner or one of the MAML
@@ -92,6 +124,15 @@ pub enum Algo {
 impl Algo {
     /// Every algorithm, in the order of the paper's tables.
     pub const ALL: [Algo; 3] = [Algo::Maml, Algo::Pretrained, Algo::Oracle];
+
+    /// What an env trains by default: the oracle on an `-oracle` env, MAML otherwise.
+    pub fn of_env(env: &str) -> Algo {
+        if env.ends_with("-oracle") {
+            Algo::Oracle
+        } else {
+            Algo::Maml
+        }
+    }
 
     /// The lower-case name (as in configs and on the command line).
     pub fn name(self) -> &'static str {
@@ -116,10 +157,9 @@ pub fn env_family(env: &str) -> &str {
 
 /// `[train]` section.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct TrainConfig {
     /// What to train: "maml" (default), "pretrained" or "oracle" (see [`Algo`]).
-    #[serde(default)]
     pub algo: Algo,
     /// Meta-iterations to run.
     pub iterations: u64,
@@ -128,28 +168,31 @@ pub struct TrainConfig {
     /// Worker threads (0 = all available cores). Results do not depend on it.
     pub workers: usize,
     /// Also keep `checkpoints/iter-NNNNN.safetensors` every this many iterations (0 = never).
-    #[serde(default)]
     pub checkpoint_every: u64,
-    /// Every this many iterations, evaluate the parameters on validation
-    /// tasks with the `[eval]` protocol; the best checkpoint is then the one with the highest
-    /// validation return after `eval.steps` steps. 0 = pick the best checkpoint by the training
-    /// post-adaptation return instead (the paper's rule).
-    #[serde(default)]
+    /// Every this many iterations, and after the last one, evaluate the parameters on
+    /// validation tasks with the `[eval]` protocol; the best checkpoint is then the one with the
+    /// highest validation return after `eval.steps` steps. 0 = pick the best checkpoint by the
+    /// training post-adaptation return instead (the paper's rule).
     pub validate_every: u64,
     /// Validation tasks per validation (drawn from a stream disjoint from training and `eval`).
-    #[serde(default = "default_validation_tasks")]
     pub validation_tasks: usize,
     /// Stop after this many consecutive steps rejected for non-finite values (>= 1).
-    #[serde(default = "default_max_rejected_steps")]
     pub max_rejected_steps: u64,
 }
 
-fn default_validation_tasks() -> usize {
-    20
-}
-
-fn default_max_rejected_steps() -> u64 {
-    10
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            algo: Algo::Maml,
+            iterations: 500,
+            seed: 1,
+            workers: 0,
+            checkpoint_every: 0,
+            validate_every: 10,
+            validation_tasks: 20,
+            max_rejected_steps: 10,
+        }
+    }
 }
 
 /// `[eval]` section: the paper's evaluation protocol.
@@ -178,19 +221,48 @@ impl Default for EvalConfig {
 }
 
 impl Config {
-    /// The embedded default configuration.
-    pub fn default_config() -> Config {
-        Config::parse(DEFAULT_CONFIG, "embedded default").expect("the embedded default is valid")
+    /// The shipped config of env `name` (`assets/configs/FAMILY.toml`, embedded in the crate),
+    /// set to train on `name`: an `-oracle` env trains the oracle baseline (`train.algo =
+    /// "oracle"`). An env registered by the user, with no shipped config, gets the defaults.
+    /// Fails for an env the registry does not know.
+    pub fn for_env(name: &str) -> Result<Config> {
+        let mut config = match embedded_config(name) {
+            Some(text) => Config::parse(text, "embedded default")?,
+            None => Config::default(),
+        };
+        config.env.name = name.to_string();
+        config.train.algo = Algo::of_env(name);
+        config.validate()?;
+        Ok(config)
     }
 
-    /// Parses and validates TOML text; `origin` names the source in errors.
+    /// The same config with `train.iterations = n`.
+    pub fn with_iterations(mut self, n: u64) -> Config {
+        self.train.iterations = n;
+        self
+    }
+
+    /// The same config with `train.seed = seed`.
+    pub fn with_seed(mut self, seed: u64) -> Config {
+        self.train.seed = seed;
+        self
+    }
+
+    /// The same config with `train.workers = workers` (0 = all cores; results do not depend
+    /// on it).
+    pub fn with_workers(mut self, workers: usize) -> Config {
+        self.train.workers = workers;
+        self
+    }
+
+    /// Parses and validates TOML text; `origin` names the source in errors. Omitted keys take
+    /// their defaults ([`Config::default`]).
     pub fn parse(text: &str, origin: &str) -> Result<Config> {
         let config: Config = toml::from_str(text)
-            .map_err(|e| anyhow::anyhow!("{}", one_line(&e.to_string())))
-            .with_context(|| format!("invalid config {origin}"))?;
+            .map_err(|e| Error::Config(format!("invalid config {origin}: {}", one_line(&e.to_string()))))?;
         config
             .validate()
-            .with_context(|| format!("invalid config {origin}"))?;
+            .map_err(|e| Error::Config(format!("invalid config {origin}: {e:#}")))?;
         Ok(config)
     }
 
@@ -234,8 +306,12 @@ impl Config {
         }
     }
 
-    /// Checks every value is in range.
+    /// Checks every value is in range; the one-line error names the key.
     pub fn validate(&self) -> Result<()> {
+        self.check_ranges().map_err(|e| Error::Config(format!("{e:#}")))
+    }
+
+    fn check_ranges(&self) -> anyhow::Result<()> {
         self.task_distribution()?;
         let oracle_env = self.env.name.ends_with("-oracle");
         if oracle_env != (self.train.algo == Algo::Oracle) {
@@ -274,9 +350,8 @@ impl Config {
     }
 
     /// The configured task distribution.
-    pub fn task_distribution(&self) -> Result<Box<dyn TaskDistribution>> {
-        task_distribution(&self.env.name, Some(self.env.horizon))
-            .map_err(|e| anyhow::anyhow!("{e}"))
+    pub fn task_distribution(&self) -> Result<std::sync::Arc<dyn TaskDistribution>> {
+        Ok(task_distribution(&self.env.name, Some(self.env.horizon))?.into())
     }
 
     /// The policy architecture for `dist`.
@@ -311,7 +386,7 @@ mod tests {
 
     #[test]
     fn embedded_default_is_the_papers_nav2d_setting() {
-        let c = Config::default_config();
+        let c = Config::parse(DEFAULT_CONFIG, "embedded").unwrap();
         assert_eq!(c.env.name, "nav2d");
         assert_eq!(c.env.horizon, 100);
         assert_eq!(c.policy.hidden, vec![100, 100]);
@@ -341,7 +416,7 @@ mod tests {
 
     #[test]
     fn for_algo_picks_the_oracle_env_and_drops_the_inner_loop_of_the_baselines() {
-        let maml = Config::default_config();
+        let maml = Config::parse(DEFAULT_CONFIG, "embedded").unwrap();
         assert_eq!(maml.train.algo, Algo::Maml);
         assert_eq!(maml.learner_maml().inner_steps, 1);
         let oracle = maml.for_algo(Algo::Oracle);
@@ -361,8 +436,75 @@ mod tests {
     }
 
     #[test]
+    fn rust_defaults_equal_the_shipped_nav2d_toml() {
+        let shipped = Config::parse(DEFAULT_CONFIG, "embedded").unwrap();
+        assert_eq!(Config::default(), shipped);
+        assert_eq!(Config::parse("", "empty").unwrap(), shipped);
+        for section in ["[env]", "[policy]", "[maml]", "[trpo]", "[train]", "[eval]"] {
+            let text = format!("{section}\n");
+            assert_eq!(Config::parse(&text, section).unwrap(), shipped, "{section}");
+        }
+        assert_eq!(Config::for_env("nav2d").unwrap(), shipped);
+    }
+
+    /// The README's configuration table states the real defaults: every `| \`key\` | value |`
+    /// row equals the key's value in `Config::default()`, and every key of the config has a row.
+    #[test]
+    fn readme_configuration_table_states_the_real_defaults() {
+        let readme = include_str!("../README.md");
+        let defaults: toml::Table = toml::from_str(&Config::default().to_toml()).unwrap();
+        let mut documented = std::collections::BTreeSet::new();
+        for line in readme.lines() {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if cells.len() < 4 || !cells[1].starts_with('`') || !cells[1].contains('.') {
+                continue;
+            }
+            let keys: Vec<&str> = cells[1].split(" / ").map(|k| k.trim_matches('`')).collect();
+            let values: Vec<&str> = cells[2].split(" / ").collect();
+            if keys.iter().any(|k| !k.contains('.') || k.contains(' ')) {
+                continue;
+            }
+            assert_eq!(keys.len(), values.len(), "{line}");
+            for (key, value) in keys.iter().zip(values) {
+                let (section, name) = key.split_once('.').unwrap();
+                let Some(actual) = defaults.get(section).and_then(|s| s.get(name)) else {
+                    continue; // a row of another table (e.g. metrics keys)
+                };
+                let stated: toml::Table = toml::from_str(&format!("v = {value}"))
+                    .unwrap_or_else(|e| panic!("README default of {key} `{value}`: {e}"));
+                let stated = &stated["v"];
+                let same = match (stated.as_float(), actual.as_float(), stated.as_integer()) {
+                    (Some(a), Some(b), _) => a == b,
+                    (None, Some(b), Some(a)) => a as f64 == b,
+                    _ => stated == actual,
+                };
+                assert!(same, "README says {key} = {value}, the code's default is {actual}");
+                documented.insert(key.to_string());
+            }
+        }
+        for (section, table) in &defaults {
+            for name in table.as_table().unwrap().keys() {
+                let key = format!("{section}.{name}");
+                assert!(documented.contains(&key), "README's table lacks `{key}`");
+            }
+        }
+    }
+
+    #[test]
+    fn for_env_trains_the_oracle_on_an_oracle_env() {
+        let oracle = Config::for_env("nav2d-oracle").unwrap();
+        assert_eq!(oracle.train.algo, Algo::Oracle);
+        assert_eq!(oracle.env.name, "nav2d-oracle");
+        let cheetah = Config::for_env("cheetah-dir-oracle").unwrap();
+        assert_eq!(cheetah.maml.meta_batch_size, 40);
+        assert_eq!(cheetah.train.algo, Algo::Oracle);
+        let err = Config::for_env("nav3d").unwrap_err().to_string();
+        assert!(err.contains("unknown env `nav3d`") && !err.contains('\n'), "{err}");
+    }
+
+    #[test]
     fn config_round_trips_through_toml() {
-        let c = Config::default_config();
+        let c = Config::parse(DEFAULT_CONFIG, "embedded").unwrap();
         assert_eq!(Config::parse(&c.to_toml(), "round trip").unwrap(), c);
     }
 

@@ -1,22 +1,33 @@
-//! `metarl eval`: the paper's adaptation table for a run's checkpoint.
+//! Evaluation of a trained policy with the MAML paper's protocol (Finn et al. 2017, §5.3):
+//! held-out tasks, the mean return after 0..N policy-gradient adaptation steps (learning rate
+//! `eval.first_lr` for the first step, `eval.later_lr` after), mean and standard error over tasks.
+//!
+//! ```no_run
+//! let policy = metarl::TrainedPolicy::load("runs/mine", &metarl::Which::Best)?;
+//! let report = metarl::evaluate(&policy, &metarl::EvalOptions::paper(40, 3))?;
+//! println!("{:?}", report.mean);
+//! # Ok::<(), metarl::Error>(())
+//! ```
 
-use anyhow::{bail, Result};
+use std::path::Path;
+use std::str::FromStr;
+
 use metarl_agents::evaluation::{evaluate_adaptation, AdaptationCurve, EvalProtocol, TaskSet};
 use metarl_agents::maml::AdvantageSettings;
-use metarl_agents::parallel::available_workers;
+use metarl_agents::PolicySpec;
 use serde::Serialize;
 
 use crate::checkpoint::Checkpoint;
-use crate::cli::EvalArgs;
 use crate::config::Config;
+use crate::error::{Error, Result};
 use crate::run_dir::RunDir;
 
 /// Default evaluation seed. Held-out tasks come from the evaluation stream, which training never
 /// draws from, so any seed gives tasks unseen in training.
 pub const DEFAULT_EVAL_SEED: u64 = 20_170_309;
 
-/// The `--json` output of `metarl eval`.
-#[derive(Clone, Debug, Serialize)]
+/// The returns after 0..N adaptation steps, summarized over tasks (`metarl eval --json`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvalReport {
     /// Environment name.
     pub env: String,
@@ -28,6 +39,33 @@ pub struct EvalReport {
     pub mean: Vec<f64>,
     /// Standard error over tasks after each number of steps.
     pub stderr: Vec<f64>,
+}
+
+impl EvalReport {
+    /// Summarizes `curve` (per-task returns) of env `env`.
+    pub fn of_curve(env: &str, curve: &AdaptationCurve) -> EvalReport {
+        let mean = curve.mean();
+        EvalReport {
+            env: env.to_string(),
+            tasks: curve.returns.len(),
+            steps: (0..mean.len()).collect(),
+            stderr: curve.stderr(),
+            mean,
+        }
+    }
+
+    /// The human-readable table (what `metarl eval` prints), for the checkpoint of iteration
+    /// `iteration`.
+    pub fn table(&self, iteration: u64) -> String {
+        let mut out = format!(
+            "{} — checkpoint of iteration {}, {} held-out tasks\n{:>6}  {:>10}  {:>8}\n",
+            self.env, iteration, self.tasks, "steps", "return", "stderr"
+        );
+        for ((s, m), e) in self.steps.iter().zip(&self.mean).zip(&self.stderr) {
+            out.push_str(&format!("{s:>6}  {m:>10.2}  {e:>8.2}\n"));
+        }
+        out
+    }
 }
 
 /// The evaluation protocol of a run's config with `tasks` tasks and `steps` steps.
@@ -46,65 +84,155 @@ pub fn protocol(config: &Config, tasks: usize, steps: usize) -> EvalProtocol {
     }
 }
 
-/// Runs `metarl eval`.
-pub fn run(args: &EvalArgs) -> Result<()> {
-    if args.tasks == 0 {
-        bail!("--tasks must be >= 1");
+/// Which checkpoint of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Which {
+    /// The best by validation (the latest, with a warning, while a run has none).
+    Best,
+    /// The parameters after the last iteration.
+    Latest,
+    /// A periodic checkpoint `iter-NNNNN` (see `train.checkpoint_every`).
+    Iteration(u64),
+}
+
+impl Which {
+    /// The file stem in `checkpoints/`.
+    pub fn file_stem(&self) -> String {
+        match self {
+            Which::Best => "best".into(),
+            Which::Latest => "latest".into(),
+            Which::Iteration(n) => format!("iter-{n:05}"),
+        }
     }
-    let name = &args.checkpoint;
-    let periodic = name
-        .strip_prefix("iter-")
-        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
-    if !(matches!(name.as_str(), "best" | "latest") || periodic) {
-        bail!("--checkpoint must be `best`, `latest` or `iter-NNNNN` (got `{name}`)");
+}
+
+impl FromStr for Which {
+    type Err = Error;
+
+    /// `best`, `latest` or `iter-NNNNN`.
+    fn from_str(name: &str) -> Result<Which> {
+        let periodic = name
+            .strip_prefix("iter-")
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            .and_then(|n| n.parse().ok());
+        match (name, periodic) {
+            ("best", _) => Ok(Which::Best),
+            ("latest", _) => Ok(Which::Latest),
+            (_, Some(n)) => Ok(Which::Iteration(n)),
+            _ => Err(Error::Config(format!(
+                "--checkpoint must be `best`, `latest` or `iter-NNNNN` (got `{name}`)"
+            ))),
+        }
     }
-    let run = RunDir::open(&args.run_dir)?;
-    let config = run.config()?;
+}
+
+/// A trained policy: a run's config and one of its checkpoints, checked to fit each other.
+#[derive(Clone, Debug)]
+pub struct TrainedPolicy {
+    /// The run's config (env, policy, evaluation protocol).
+    pub config: Config,
+    /// The checkpoint.
+    pub checkpoint: Checkpoint,
+    /// The checkpoint's file stem (`best`, `latest`, `iter-NNNNN`).
+    pub checkpoint_name: String,
+}
+
+impl TrainedPolicy {
+    /// Loads `which` checkpoint of the run in `run_dir`. A run without a best checkpoint yet
+    /// (stopped before its first validation) gives its latest one, with a warning.
+    pub fn load(run_dir: impl AsRef<Path>, which: &Which) -> Result<TrainedPolicy> {
+        let run = RunDir::open(run_dir.as_ref())?;
+        let config = run.config()?;
+        let mut name = which.file_stem();
+        if *which == Which::Best && !run.checkpoint("best").exists() {
+            tracing::warn!(
+                "{} has no best checkpoint yet (no validation ran); using the latest",
+                run.root().display()
+            );
+            name = Which::Latest.file_stem();
+        }
+        let checkpoint = Checkpoint::load(&run.checkpoint(&name))?;
+        let dist = config.task_distribution()?;
+        checkpoint.check_matches(&config.env.name, &config.policy_spec(dist.as_ref()))?;
+        Ok(TrainedPolicy {
+            config,
+            checkpoint,
+            checkpoint_name: name,
+        })
+    }
+
+    /// The policy architecture.
+    pub fn spec(&self) -> &PolicySpec {
+        &self.checkpoint.spec
+    }
+
+    /// The parameters.
+    pub fn theta(&self) -> &[f64] {
+        &self.checkpoint.theta
+    }
+}
+
+/// How many held-out tasks and steps an evaluation runs, with which seed and workers; episodes
+/// per step and learning rates come from the run's `[eval]` section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EvalOptions {
+    /// Held-out tasks (paper: 40).
+    pub tasks: usize,
+    /// Adaptation steps: returns are reported after 0..=steps (paper: 3).
+    pub steps: usize,
+    /// Evaluation seed (the held-out tasks and every episode).
+    pub seed: u64,
+    /// Worker threads (0 = all cores); results do not depend on it.
+    pub workers: usize,
+}
+
+impl EvalOptions {
+    /// The paper's protocol with `tasks` held-out tasks and `steps` steps, default seed, all
+    /// cores.
+    pub fn paper(tasks: usize, steps: usize) -> EvalOptions {
+        EvalOptions {
+            tasks,
+            steps,
+            seed: DEFAULT_EVAL_SEED,
+            workers: 0,
+        }
+    }
+
+    /// The same options with another evaluation seed.
+    pub fn with_seed(mut self, seed: u64) -> EvalOptions {
+        self.seed = seed;
+        self
+    }
+
+    /// The same options with another worker count.
+    pub fn with_workers(mut self, workers: usize) -> EvalOptions {
+        self.workers = workers;
+        self
+    }
+}
+
+/// Adapts `policy` to `options.tasks` held-out tasks for 0..=`options.steps` steps with its
+/// run's protocol and summarizes the returns.
+pub fn evaluate(policy: &TrainedPolicy, options: &EvalOptions) -> Result<EvalReport> {
+    Ok(EvalReport::of_curve(
+        &policy.config.env.name,
+        &evaluate_curve(policy, options)?,
+    ))
+}
+
+/// [`evaluate`], returning every task's returns.
+pub fn evaluate_curve(policy: &TrainedPolicy, options: &EvalOptions) -> Result<AdaptationCurve> {
+    if options.tasks == 0 {
+        return Err(Error::Config("--tasks must be >= 1".into()));
+    }
+    let config = &policy.config;
     let dist = config.task_distribution()?;
-    let spec = config.policy_spec(dist.as_ref());
-    let checkpoint = Checkpoint::load(&run.checkpoint(&args.checkpoint))?;
-    checkpoint.check_matches(&config.env.name, &spec)?;
-    let workers = match args.workers {
-        0 => available_workers(),
-        n => n,
-    };
-    let curve = evaluate_adaptation(
+    Ok(evaluate_adaptation(
         dist.as_ref(),
-        &spec,
-        &checkpoint.theta,
-        &protocol(&config, args.tasks, args.steps),
-        (TaskSet::HeldOut, args.seed),
-        workers,
-    );
-    let report = report(&config.env.name, &curve);
-    if args.json {
-        crate::bench::print_report(&report, true);
-    } else {
-        print!("{}", table(&report, &checkpoint));
-    }
-    Ok(())
-}
-
-/// Summarizes a curve.
-pub fn report(env: &str, curve: &AdaptationCurve) -> EvalReport {
-    let mean = curve.mean();
-    EvalReport {
-        env: env.to_string(),
-        tasks: curve.returns.len(),
-        steps: (0..mean.len()).collect(),
-        stderr: curve.stderr(),
-        mean,
-    }
-}
-
-/// The human-readable table.
-fn table(report: &EvalReport, checkpoint: &Checkpoint) -> String {
-    let mut out = format!(
-        "{} — checkpoint of iteration {}, {} held-out tasks\n{:>6}  {:>10}  {:>8}\n",
-        report.env, checkpoint.iteration, report.tasks, "steps", "return", "stderr"
-    );
-    for ((s, m), e) in report.steps.iter().zip(&report.mean).zip(&report.stderr) {
-        out.push_str(&format!("{s:>6}  {m:>10.2}  {e:>8.2}\n"));
-    }
-    out
+        policy.spec(),
+        policy.theta(),
+        &protocol(config, options.tasks, options.steps),
+        (TaskSet::HeldOut, options.seed),
+        options.workers,
+    ))
 }

@@ -668,10 +668,11 @@ fn bad_input_unwritable_run_directory_fails_before_training() {
 
 #[test]
 fn short_physics_soak_of_every_env_finds_no_non_finite_value() {
-    for env in metarl_envs::ENV_NAMES {
+    for env in metarl_envs::env_names() {
+        let env = env.as_str();
         let out = metarl_ok(&["bench", "soak", "--env", env, "--steps", "5000", "--json"]);
         let report: Value = serde_json::from_str(out.trim()).unwrap();
-        assert_eq!(report["env"], *env);
+        assert_eq!(report["env"], env);
         assert_eq!(report["steps"], 5000);
         assert_eq!(report["non_finite_steps"], 0, "{out}");
         assert!(report["episodes"].as_u64().unwrap() >= 5, "{out}");
@@ -692,4 +693,141 @@ fn bench_envs_reports_env_and_sampler_throughput_as_json() {
             "{out}"
         );
     }
+}
+
+/// The env names `metarl train --help` lists.
+fn envs_in_help() -> Vec<String> {
+    let help = metarl_ok(&["train", "--help"]);
+    let names: Vec<String> = metarl_envs::env_names()
+        .into_iter()
+        .filter(|name| help.contains(name.as_str()))
+        .collect();
+    assert_eq!(names, metarl_envs::env_names(), "--help lists every env: {help}");
+    names
+}
+
+#[test]
+fn every_env_trains_two_iterations_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "tiny.toml", TINY);
+    for env in envs_in_help() {
+        let run = tmp.path().join(&env);
+        metarl_ok(&[
+            "train".as_ref(),
+            "--config".as_ref(),
+            config.as_os_str(),
+            "--env".as_ref(),
+            env.as_ref(),
+            "--iterations".as_ref(),
+            "2".as_ref(),
+            "--run-dir".as_ref(),
+            run.as_os_str(),
+        ]);
+        assert_eq!(metrics(&run).len(), 2, "{env}");
+        let stored = parse_toml(&std::fs::read_to_string(run.join("config.toml")).unwrap());
+        let algo = if env.ends_with("-oracle") { "oracle" } else { "maml" };
+        assert_eq!(stored["train"]["algo"].as_str(), Some(algo), "{env}");
+        // Shorter than validate_every: validated after the last iteration, so evaluable.
+        assert!(best(&run).exists(), "{env}");
+        metarl_ok(&[
+            "eval".as_ref(),
+            "--run-dir".as_ref(),
+            run.as_os_str(),
+            "--tasks".as_ref(),
+            "2".as_ref(),
+        ]);
+    }
+}
+
+#[test]
+fn train_env_nav2d_oracle_works_with_and_without_algo_oracle() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, extra) in [("plain", &[][..]), ("algo", &["--algo", "oracle"][..])] {
+        let run = tmp.path().join(name);
+        let mut args: Vec<&OsStr> = vec![
+            "train".as_ref(),
+            "--env".as_ref(),
+            "nav2d-oracle".as_ref(),
+            "--iterations".as_ref(),
+            "2".as_ref(),
+            "--run-dir".as_ref(),
+            run.as_os_str(),
+        ];
+        args.extend(extra.iter().map(OsStr::new));
+        metarl_ok(&args);
+        let stored = parse_toml(&std::fs::read_to_string(run.join("config.toml")).unwrap());
+        assert_eq!(stored["env"]["name"].as_str(), Some("nav2d-oracle"));
+        assert_eq!(stored["train"]["algo"].as_str(), Some("oracle"));
+    }
+}
+
+#[test]
+fn eval_of_a_run_stopped_before_its_first_validation_uses_latest_with_a_notice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = train_tiny(tmp.path(), "run", TINY, &["--iterations", "1"]);
+    std::fs::remove_file(best(&run)).unwrap();
+    let out = metarl_in(
+        None,
+        &[
+            "eval".as_ref(),
+            "--run-dir".as_ref(),
+            run.as_os_str(),
+            "--tasks".as_ref(),
+            "2".as_ref(),
+        ],
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stdout.contains("checkpoint of iteration 1"), "{}", out.stdout);
+    assert!(out.stderr.contains("no best checkpoint"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
+
+#[test]
+fn bench_speed_prints_a_table_not_a_debug_dump() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "tiny.toml", TINY);
+    let out = metarl_ok(&[
+        "bench".as_ref(),
+        "speed".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--iterations".as_ref(),
+        "1".as_ref(),
+    ]);
+    assert!(!out.contains('{') && !out.contains("SpeedReport"), "{out}");
+    for row in ["meta-iteration", "sampling", "conjugate gradient", "line search"] {
+        assert!(out.contains(row), "{row}: {out}");
+    }
+}
+
+#[test]
+fn the_first_ctrl_c_stops_a_command_that_does_not_train() {
+    // A soak this long would run for minutes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_metarl"))
+        .args(["bench", "soak", "--env", "cheetah-vel", "--steps", "1000000000"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("metarl bench soak ignored SIGINT");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(2), "ended by the SIGINT itself: {status}");
 }

@@ -3,22 +3,78 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use anyhow::Context;
 use metarl_agents::evaluation::{evaluate_adaptation, AdaptationCurve, EvalProtocol, TaskSet};
-use metarl_agents::seeding::{derive_rng, Stream};
 use metarl_agents::PolicySpec;
 use metarl_envs::TaskDistribution;
 
 use super::method::Method;
-use super::runs::{ensure_trained, supplied_runs};
+use super::runs::{ensure_trained, supplied_runs, TrainingHooks};
 use super::{plot, report};
-use crate::checkpoint::{write_atomically, Checkpoint};
-use crate::cli::{AdaptArgs, AdaptCheckpoint};
+use crate::checkpoint::write_atomically;
 use crate::config::{Algo, Config};
-use crate::eval::protocol;
-use crate::run_dir::RunDir;
-use crate::train::workers;
+use crate::error::{Error, Result};
+use crate::eval::{protocol, TrainedPolicy, Which, DEFAULT_EVAL_SEED};
+use crate::learners::initial_theta;
+
+/// The checkpoint `bench adapt` evaluates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdaptCheckpoint {
+    /// The best checkpoint (the latest where a run has none yet).
+    Best,
+    /// The parameters after the last iteration.
+    Latest,
+}
+
+/// What `bench adapt` compares and where it writes.
+#[derive(Clone, Debug)]
+pub struct AdaptSettings {
+    /// Config of the runs it trains (`for_algo` of it for each method).
+    pub config: Config,
+    /// Held-out tasks.
+    pub tasks: usize,
+    /// Adaptation steps (returns after 0..=steps).
+    pub steps: usize,
+    /// Seed of the held-out tasks and of every step's episodes, shared by all methods.
+    pub eval_seed: u64,
+    /// Trained run directories to use (their `train.algo` says which method each is); the
+    /// methods not given are trained under `out/runs/`.
+    pub runs: Vec<PathBuf>,
+    /// Output directory.
+    pub out: PathBuf,
+    /// Which checkpoint of each trained run.
+    pub checkpoint: AdaptCheckpoint,
+}
+
+impl AdaptSettings {
+    /// The paper's comparison on `config`'s env: 40 tasks, 3 steps, default evaluation seed,
+    /// best checkpoints, output under `runs/adapt-ENV`.
+    pub fn paper(config: Config) -> AdaptSettings {
+        let out = PathBuf::from("runs").join(format!("adapt-{}", config.env.name));
+        AdaptSettings {
+            config,
+            tasks: 40,
+            steps: 3,
+            eval_seed: DEFAULT_EVAL_SEED,
+            runs: Vec::new(),
+            out,
+            checkpoint: AdaptCheckpoint::Best,
+        }
+    }
+}
+
+/// What a finished `bench adapt` produced.
+#[derive(Clone, Debug)]
+pub struct AdaptOutcome {
+    /// Every method's returns.
+    pub results: Vec<MethodResult>,
+    /// The protocol they were evaluated with.
+    pub evaluation: Evaluation,
+    /// The markdown table (also written to `STEM.md`).
+    pub markdown: String,
+    /// The files written (`STEM.csv`, `STEM.md`, `STEM.png`).
+    pub files: Vec<PathBuf>,
+}
 
 /// One method's evaluation.
 #[derive(Clone, Debug)]
@@ -67,98 +123,86 @@ impl Evaluation {
     }
 }
 
-/// Runs `metarl bench adapt`.
-pub fn run(args: &AdaptArgs) -> Result<()> {
-    if args.tasks == 0 {
-        bail!("--tasks must be >= 1");
+/// Runs the comparison: trains the missing runs (reporting through `hooks`), evaluates every
+/// method on the same held-out tasks and writes `STEM.csv`, `STEM.md` and `STEM.png` into
+/// `settings.out` (STEM: `adapt`, or `adapt-latest` for the latest checkpoints).
+pub fn run(settings: &AdaptSettings, hooks: &mut TrainingHooks<'_>) -> Result<AdaptOutcome> {
+    if settings.tasks == 0 {
+        return Err(Error::Config("--tasks must be >= 1".into()));
     }
-    let base = args.config.resolve()?.for_algo(Algo::Maml);
+    let base = settings.config.for_algo(Algo::Maml);
     base.validate()?;
     let family = base.env.name.clone();
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("runs").join(format!("adapt-{family}")));
-    std::fs::create_dir_all(&out)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
-    let mut runs = supplied_runs(&args.runs, &family)?;
+    let out = &settings.out;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut runs = supplied_runs(&settings.runs, &family)?;
     for algo in Algo::ALL {
         if let std::collections::btree_map::Entry::Vacant(slot) = runs.entry(Method::of_algo(algo))
         {
-            slot.insert(ensure_trained(&base, algo, &out)?);
+            slot.insert(ensure_trained(&base, algo, out, hooks)?);
         }
     }
     let evaluation = Evaluation {
         family,
-        protocol: protocol(&base, args.tasks, args.steps),
-        seed: args.eval_seed,
-        workers: workers(&base),
-        checkpoint: args.checkpoint,
+        protocol: protocol(&base, settings.tasks, settings.steps),
+        seed: settings.eval_seed,
+        workers: base.train.workers,
+        checkpoint: settings.checkpoint,
     };
-    let bar = ProgressBar::new(Method::ALL.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} evaluating {msg}")
-            .expect("valid template"),
-    );
     let mut results = Vec::with_capacity(Method::ALL.len());
     for method in Method::ALL {
-        bar.set_message(method.name());
+        tracing::info!(method = method.name(), "evaluating");
         results.push(match runs.get(&method) {
             Some(dir) => evaluate_run(method, dir, &evaluation)?,
-            None => evaluate_initialization(&base, &evaluation),
+            None => evaluate_initialization(&base, &evaluation)?,
         });
-        bar.inc(1);
     }
-    bar.finish_and_clear();
-    let stem = match args.checkpoint {
+    let stem = match settings.checkpoint {
         AdaptCheckpoint::Best => "adapt",
         AdaptCheckpoint::Latest => "adapt-latest",
     };
-    write_outputs(&out, stem, &results, &evaluation)?;
-    print!("{}", report::markdown(&results, &evaluation));
-    println!("wrote {}/{stem}.{{csv,md,png}}", out.display());
-    Ok(())
+    let files = write_outputs(out, stem, &results, &evaluation)?;
+    Ok(AdaptOutcome {
+        markdown: report::markdown(&results, &evaluation),
+        results,
+        evaluation,
+        files,
+    })
 }
 
 /// Evaluates `method`'s run in `dir` at the chosen checkpoint (`best` falls back to `latest`
 /// while a run has none).
 fn evaluate_run(method: Method, dir: &Path, evaluation: &Evaluation) -> Result<MethodResult> {
-    let run = RunDir::open(dir)?;
-    let config = run.config()?;
-    let dist = config.task_distribution()?;
-    let spec = config.policy_spec(dist.as_ref());
-    let best = evaluation.checkpoint == AdaptCheckpoint::Best;
-    let name = if best && run.checkpoint("best").exists() {
-        "best"
-    } else {
-        "latest"
+    let which = match evaluation.checkpoint {
+        AdaptCheckpoint::Best => Which::Best,
+        AdaptCheckpoint::Latest => Which::Latest,
     };
-    let checkpoint = Checkpoint::load(&run.checkpoint(name))?;
-    checkpoint.check_matches(&config.env.name, &spec)?;
+    let policy = TrainedPolicy::load(dir, &which)?;
+    let dist = policy.config.task_distribution()?;
     Ok(MethodResult {
         method,
-        env: config.env.name.clone(),
+        env: policy.config.env.name.clone(),
         source: format!(
-            "{} ({name} checkpoint, iteration {})",
+            "{} ({} checkpoint, iteration {})",
             dir.display(),
-            checkpoint.iteration
+            policy.checkpoint_name,
+            policy.checkpoint.iteration
         ),
-        curve: evaluation.curve(dist.as_ref(), &spec, &checkpoint.theta),
+        curve: evaluation.curve(dist.as_ref(), policy.spec(), policy.theta()),
     })
 }
 
 /// Evaluates the random initialization: MAML's own initial parameters of `base`'s seed.
-fn evaluate_initialization(base: &Config, evaluation: &Evaluation) -> MethodResult {
-    let dist = base
-        .task_distribution()
-        .expect("a validated config builds its env");
+fn evaluate_initialization(base: &Config, evaluation: &Evaluation) -> Result<MethodResult> {
+    let dist = base.task_distribution()?;
     let spec = base.policy_spec(dist.as_ref());
-    let theta = spec.init_params(&mut derive_rng(base.train.seed, Stream::Init, &[]));
-    MethodResult {
+    let theta = initial_theta(base, dist.as_ref());
+    Ok(MethodResult {
         method: Method::Random,
         env: base.env.name.clone(),
         source: format!("initialization of seed {}", base.train.seed),
         curve: evaluation.curve(dist.as_ref(), &spec, &theta),
-    }
+    })
 }
 
 /// Writes `STEM.csv`, `STEM.md` and `STEM.png` into `out`, each atomically.
@@ -167,16 +211,20 @@ fn write_outputs(
     stem: &str,
     results: &[MethodResult],
     evaluation: &Evaluation,
-) -> Result<()> {
+) -> Result<Vec<PathBuf>> {
+    let files: Vec<PathBuf> = ["csv", "md", "png"]
+        .iter()
+        .map(|ext| out.join(format!("{stem}.{ext}")))
+        .collect();
     let csv = report::csv(results);
-    write_atomically(&out.join(format!("{stem}.csv")), csv.as_bytes())?;
+    write_atomically(&files[0], csv.as_bytes())?;
     let md = report::markdown(results, evaluation);
-    write_atomically(&out.join(format!("{stem}.md")), md.as_bytes())?;
+    write_atomically(&files[1], md.as_bytes())?;
     let title = format!(
         "{}: return after adaptation ({} held-out tasks)",
         evaluation.family, evaluation.protocol.tasks
     );
     let png = plot::render_png(results, &title)?;
-    write_atomically(&out.join(format!("{stem}.png")), &png)?;
-    Ok(())
+    write_atomically(&files[2], &png)?;
+    Ok(files)
 }

@@ -2,7 +2,8 @@
 
 use crate::config::Algo;
 
-/// A policy initialization compared by the benchmark (DESIGN.md §2, "Evaluation protocol").
+/// A policy initialization compared by the benchmark (Finn et al. 2017, §5.3: each is adapted
+/// with the same policy-gradient steps on the same held-out tasks).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Method {
     /// The MAML-TRPO meta-learned initialization.
@@ -71,8 +72,9 @@ impl Method {
     }
 
     /// The MAML paper's mean returns after 0, 1, 2, 3 gradient steps on 40 test tasks of
-    /// `family` (recomputed from the original code's result files; DESIGN.md §2). The oracle is
-    /// reported without adaptation only. `None` where the paper has no number.
+    /// `family`, recomputed from the result files published with the paper's code (the paper
+    /// plots them, Figures 4-5). The oracle is reported without adaptation only. `None` where
+    /// the paper has no number.
     pub fn paper_returns(self, family: &str) -> Option<&'static [f64]> {
         let table: &[f64] = match (family, self) {
             ("nav2d", Method::Maml) => &[-40.41, -11.68, -3.33, -3.23],

@@ -2,10 +2,12 @@
 //! Figures 4-5): MAML and the pretrained, random and oracle baselines adapted on the same
 //! held-out tasks, written as `adapt.csv`, `adapt.md` and `adapt.png`.
 
-pub mod benchmark;
-pub mod method;
-pub mod plot;
-pub mod report;
-pub mod runs;
+mod benchmark;
+mod method;
+mod plot;
+mod report;
+mod runs;
 
-pub use benchmark::run;
+pub use benchmark::{run, AdaptCheckpoint, AdaptOutcome, AdaptSettings, Evaluation, MethodResult};
+pub use method::Method;
+pub use runs::TrainingHooks;

@@ -2,8 +2,7 @@
 
 use std::fmt::Write;
 
-use super::benchmark::{Evaluation, MethodResult};
-use crate::cli::AdaptCheckpoint;
+use super::benchmark::{AdaptCheckpoint, Evaluation, MethodResult};
 
 /// One row per method and step: `method,step,mean,stderr,task_0,…,task_{n-1}`, where `task_i`
 /// is task i's mean episode return after `step` adaptation steps. Numbers are printed with

@@ -4,16 +4,22 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::bail;
 
 use super::method::Method;
 use crate::config::{env_family, Algo, Config};
+use crate::error::{Error, Result};
 use crate::run_dir::RunDir;
-use crate::train::{resume_run, train_new_run};
+use crate::stop::StopSignal;
+use crate::trainer::{ResumeOptions, StepReport, Trainer};
 
 /// Reads the `--runs` directories: each run's `train.algo` says which method it is. Every run
 /// must be of the env `family` (or its oracle variant), and each method may appear once.
 pub fn supplied_runs(dirs: &[PathBuf], family: &str) -> Result<BTreeMap<Method, PathBuf>> {
+    Ok(supplied(dirs, family)?)
+}
+
+fn supplied(dirs: &[PathBuf], family: &str) -> anyhow::Result<BTreeMap<Method, PathBuf>> {
     let mut runs = BTreeMap::new();
     for dir in dirs {
         let config = RunDir::open(dir)?.config()?;
@@ -50,21 +56,34 @@ pub fn run_path(out: &Path, algo: Algo) -> PathBuf {
     out.join("runs").join(algo.name())
 }
 
+/// How the benchmark's trainings report progress and learn of stop requests.
+pub struct TrainingHooks<'a> {
+    /// Called after every meta-iteration with the method trained and its report.
+    pub on_step: &'a mut dyn FnMut(Algo, &StepReport),
+    /// Stops the training in progress (resumably) once requested.
+    pub stop: StopSignal,
+}
+
 /// Makes sure `out/runs/<algo>` holds a finished run of `base.for_algo(algo)`: trains it if the
 /// directory is new, continues it if it stopped early (bit for bit, as `train --resume`), and
 /// refuses a run of another config there.
-pub fn ensure_trained(base: &Config, algo: Algo, out: &Path) -> Result<PathBuf> {
+pub fn ensure_trained(
+    base: &Config,
+    algo: Algo,
+    out: &Path,
+    hooks: &mut TrainingHooks<'_>,
+) -> Result<PathBuf> {
     let config = base.for_algo(algo);
     config.validate()?;
     let dir = run_path(out, algo);
     if dir.join("config.toml").exists() {
         let stored = RunDir::open(&dir)?.config()?;
         if identity(&stored) != identity(&config) {
-            bail!(
+            return Err(Error::Config(format!(
                 "{} holds a {} run of another config; choose another --out or pass it with --runs",
                 dir.display(),
                 algo.name()
-            );
+            )));
         }
         let iterations = config.train.iterations.max(stored.train.iterations);
         eprintln!(
@@ -72,7 +91,11 @@ pub fn ensure_trained(base: &Config, algo: Algo, out: &Path) -> Result<PathBuf> 
             algo.name(),
             dir.display()
         );
-        resume_run(&dir, Some(iterations), Some(config.train.workers))?;
+        let options = ResumeOptions {
+            iterations: Some(iterations),
+            workers: Some(config.train.workers),
+        };
+        train_with(Trainer::resume_with(&dir, options)?, algo, hooks)?;
     } else {
         eprintln!(
             "{}: training {} iterations into {}",
@@ -80,7 +103,15 @@ pub fn ensure_trained(base: &Config, algo: Algo, out: &Path) -> Result<PathBuf> 
             config.train.iterations,
             dir.display()
         );
-        train_new_run(&config, &dir)?;
+        train_with(Trainer::create(config, &dir)?, algo, hooks)?;
     }
     Ok(dir)
+}
+
+fn train_with(trainer: Trainer, algo: Algo, hooks: &mut TrainingHooks<'_>) -> Result<()> {
+    let mut trainer = trainer.with_stop_signal(hooks.stop.clone());
+    while let Some(report) = trainer.step()? {
+        (hooks.on_step)(algo, &report);
+    }
+    Ok(())
 }

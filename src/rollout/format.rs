@@ -78,7 +78,7 @@ pub struct EpisodeSet {
 }
 
 /// One recorded episode.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Episode {
     /// Undiscounted return (sum of `rewards`).
     #[serde(rename = "return")]
@@ -92,7 +92,7 @@ pub struct Episode {
 }
 
 /// The drawable state at one time.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Frame {
     /// nav2d: the agent position (x, y); cheetah: the torso origin (x forward, y up), m.
     pub position: [f64; 2],

@@ -30,14 +30,8 @@
 //! Readers refuse another `format` or `version`, frames that are not one more than the rewards,
 //! and non-finite values ([`Recording::check`]).
 
-mod command;
 mod format;
 mod record;
 
-// The viewer (feature `viewer`) uses more of this module than `metarl rollout` does.
-#[cfg_attr(not(feature = "viewer"), allow(unused_imports))]
-pub use command::{default_episodes, run};
-#[allow(unused_imports)] // the whole format is API (tests build recordings from its parts)
 pub use format::{Episode, EpisodeSet, Frame, Recording, SceneKind, FORMAT, VERSION};
-#[cfg_attr(not(feature = "viewer"), allow(unused_imports))]
-pub use record::{Recorder, MAX_STEPS};
+pub use record::{default_episodes, episode_seed, Recorder, MAX_STEPS};

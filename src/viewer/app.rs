@@ -13,11 +13,27 @@ use super::camera::Target;
 use super::scene::{Playback, Shown, HEIGHT, WIDTH};
 use super::screenshot::ScreenshotPlan;
 use super::worker::{self, Live};
-use crate::cli::ViewArgs;
 use crate::rollout::{default_episodes, Recorder, Recording, MAX_STEPS};
 
-/// Runs `metarl view`.
-pub fn run(args: &ViewArgs) -> Result<()> {
+/// What `metarl view` shows and how.
+#[derive(Clone, Debug, Default)]
+pub struct ViewSettings {
+    /// Run directory: sample and adapt live with its best checkpoint.
+    pub run_dir: Option<std::path::PathBuf>,
+    /// A recording written by `metarl rollout` to play (no policy needed).
+    pub replay: Option<std::path::PathBuf>,
+    /// Env to view instead of the run's (same observation and action sizes).
+    pub env: Option<String>,
+    /// Seed of the first task and of every episode.
+    pub seed: u64,
+    /// Render offscreen (no window, no display) and write this PNG, then exit.
+    pub screenshot: Option<std::path::PathBuf>,
+    /// Frames rendered before the screenshot is taken (>= 1).
+    pub frames: u32,
+}
+
+/// Runs the viewer (`metarl view`) until its window closes or the screenshot is written.
+pub fn run(args: &ViewSettings) -> Result<()> {
     if args.screenshot.is_some() && args.frames == 0 {
         bail!("--frames must be >= 1");
     }

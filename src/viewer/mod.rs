@@ -14,4 +14,4 @@ mod scene;
 mod screenshot;
 mod worker;
 
-pub use app::run;
+pub use app::{run, ViewSettings};

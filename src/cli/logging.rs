@@ -1,9 +1,10 @@
 //! Logging (`tracing`) to stderr: info on a terminal, warnings only otherwise; `RUST_LOG`
-//! overrides. A panic prints one line instead of a backtrace.
+//! overrides. A panic prints one line, and the full backtrace too when `RUST_BACKTRACE` asks
+//! for it. Process-global, so the binary's business, not the library's.
 
 use std::io::IsTerminal;
 
-/// Installs the subscriber and the one-line panic hook.
+/// Installs the subscriber and the panic hook.
 pub fn init() {
     let default = if std::io::stderr().is_terminal() {
         "info"
@@ -17,7 +18,8 @@ pub fn init() {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
-    std::panic::set_hook(Box::new(|info| {
+    let backtrace_asked = std::env::var("RUST_BACKTRACE").is_ok_and(|v| v != "0");
+    std::panic::set_hook(Box::new(move |info| {
         let message = info
             .payload()
             .downcast_ref::<&str>()
@@ -29,5 +31,8 @@ pub fn init() {
             .map(|l| format!(" at {l}"))
             .unwrap_or_default();
         eprintln!("internal error: {message}{location} (please report this)");
+        if backtrace_asked {
+            eprintln!("{}", std::backtrace::Backtrace::force_capture());
+        }
     }));
 }

@@ -1,20 +1,10 @@
 //! `metarl rollout`: record one adaptation to a JSON file.
 
 use anyhow::Result;
-use metarl_envs::Task;
+use metarl::envs::Task;
+use metarl::rollout::{default_episodes, Recorder};
 
-use super::format::SceneKind;
-use super::record::Recorder;
-use crate::cli::RolloutArgs;
-
-/// Recorded episodes per set when `--episodes` is not given: several trails on nav2d, one
-/// cheetah per lane.
-pub fn default_episodes(scene: SceneKind) -> usize {
-    match scene {
-        SceneKind::Nav2d => 5,
-        SceneKind::Cheetah => 1,
-    }
-}
+use super::RolloutArgs;
 
 /// Runs `metarl rollout`.
 pub fn run(args: &RolloutArgs) -> Result<()> {

@@ -1,0 +1,89 @@
+//! `metarl bench speed|soak|envs|adapt`.
+
+use anyhow::{bail, Result};
+use metarl::adapt::{AdaptSettings, TrainingHooks};
+use metarl::bench::DEFAULT_SPEED_ITERATIONS;
+use metarl::Algo;
+use serde::Serialize;
+
+use super::progress::TrainBar;
+use super::signals::stop_on_signals;
+use super::{AdaptArgs, EnvsArgs, SoakArgs, SpeedArgs};
+
+/// Prints a report as one JSON object or as its table.
+fn print(report: &(impl Serialize + std::fmt::Display), json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(report)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(())
+}
+
+/// `metarl bench speed`.
+pub fn speed(args: &SpeedArgs) -> Result<()> {
+    let mut config_args = args.config.clone();
+    config_args.iterations.get_or_insert(DEFAULT_SPEED_ITERATIONS);
+    let config = config_args.resolve(None)?;
+    print(&metarl::bench::speed(&config)?, args.json)
+}
+
+/// `metarl bench soak`: fails if any step produced a non-finite value.
+pub fn soak(args: &SoakArgs) -> Result<()> {
+    let report = metarl::bench::random_rollout(&args.env, args.steps, args.seed)?;
+    print(&report, args.json)?;
+    if report.non_finite_steps > 0 {
+        bail!(
+            "{} steps produced non-finite values",
+            report.non_finite_steps
+        );
+    }
+    Ok(())
+}
+
+/// `metarl bench envs`.
+pub fn envs(args: &EnvsArgs) -> Result<()> {
+    print(&metarl::bench::envs(&args.env, args.steps)?, args.json)
+}
+
+/// `metarl bench adapt`: trains what is missing (progress bars, Ctrl-C stops resumably), then
+/// prints the table.
+pub fn adapt(args: &AdaptArgs) -> Result<()> {
+    let config = args.config.resolve(Some(Algo::Maml))?;
+    let mut settings = AdaptSettings::paper(config);
+    settings.tasks = args.tasks;
+    settings.steps = args.steps;
+    settings.eval_seed = args.eval_seed;
+    settings.runs = args.runs.clone();
+    settings.checkpoint = args.checkpoint;
+    if let Some(out) = &args.out {
+        settings.out = out.clone();
+    }
+    let mut bar: Option<(Algo, TrainBar)> = None;
+    let mut on_step = |algo: Algo, step: &metarl::StepReport| {
+        if bar.as_ref().is_none_or(|(a, _)| *a != algo) {
+            if let Some((_, old)) = bar.take() {
+                old.finish();
+            }
+            bar = Some((algo, TrainBar::new(step.iterations, step.done - 1)));
+        }
+        if let Some((_, b)) = &bar {
+            b.update(step);
+        }
+    };
+    let mut hooks = TrainingHooks {
+        on_step: &mut on_step,
+        stop: stop_on_signals(),
+    };
+    let outcome = metarl::adapt::run(&settings, &mut hooks);
+    drop(hooks);
+    drop(on_step);
+    if let Some((_, b)) = bar {
+        b.finish();
+    }
+    let outcome = outcome?;
+    print!("{}", outcome.markdown);
+    let stem = outcome.files[0].with_extension("");
+    println!("wrote {}.{{csv,md,png}}", stem.display());
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! The library's error type: one-line messages, with variants for the failures a caller may
+//! want to tell apart (a stop request, a run of non-finite steps, bad configuration, a checkpoint
+//! that does not fit).
+
+use std::path::PathBuf;
+
+/// What can go wrong in the library. `Display` is always one line.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A stop was requested ([`crate::StopSignal`]); the run is checkpointed and resumable.
+    #[error("stopped before iteration {iteration} (checkpoint saved); resume with: metarl train --resume {}", run_dir.display())]
+    Stopped {
+        /// The first iteration that did not run.
+        iteration: u64,
+        /// The run directory to resume.
+        run_dir: PathBuf,
+    },
+    /// `train.max_rejected_steps` consecutive steps met non-finite values; the last good
+    /// parameters are checkpointed.
+    #[error("{consecutive} consecutive steps rejected for non-finite values; the last good parameters are in {}", checkpoint.display())]
+    NonFinite {
+        /// Consecutive rejected steps.
+        consecutive: u64,
+        /// The checkpoint holding the last good parameters.
+        checkpoint: PathBuf,
+    },
+    /// An env name the registry does not know, or a bad horizon.
+    #[error(transparent)]
+    Env(#[from] metarl_envs::EnvError),
+    /// An invalid configuration value or file (the message names the key).
+    #[error("{0}")]
+    Config(String),
+    /// A checkpoint that cannot be read, or does not fit the run (env, architecture, learner).
+    #[error("{0}")]
+    Checkpoint(String),
+    /// Anything else (I/O, run directories, recordings), as a one-line chain of causes.
+    #[error("{}", one_line(.0))]
+    Other(#[from] anyhow::Error),
+}
+
+/// `Result` with the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn one_line(error: &anyhow::Error) -> String {
+    format!("{error:#}")
+}

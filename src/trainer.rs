@@ -1,0 +1,405 @@
+//! The trainer: one run directory, one meta-learner, stepped one meta-iteration at a time.
+//!
+//! Every iteration appends its metrics line (with validation results on validated iterations),
+//! saves the best checkpoint if validation improved, then `latest` (this order makes a crash at
+//! any moment resumable bit for bit). Validation runs every `train.validate_every` iterations
+//! and after the last one, so every run that trained has a best checkpoint.
+//!
+//! ```no_run
+//! let config = metarl::Config::for_env("nav2d")?.with_iterations(50);
+//! let mut trainer = metarl::Trainer::create(config, "runs/mine")?;
+//! while let Some(step) = trainer.step()? {
+//!     println!("{} {:.2}", step.metrics.iteration, step.metrics.return_post);
+//! }
+//! # Ok::<(), metarl::Error>(())
+//! ```
+
+use std::path::Path;
+use std::sync::Arc;
+
+use metarl_agents::evaluation::{evaluate_adaptation, TaskSet};
+use metarl_agents::{IterationMetrics, MetaLearner, PolicySpec};
+use metarl_envs::TaskDistribution;
+use serde::Serialize;
+
+use crate::bench::peak_rss_mib;
+use crate::checkpoint::{write_atomically, Checkpoint};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::eval::{protocol, EvalReport, TrainedPolicy, Which};
+use crate::learners::build_learner;
+use crate::run_dir::{RunDir, RunLock};
+use crate::stop::StopSignal;
+
+/// One line of `metrics.jsonl`: the iteration's metrics, plus the validation returns after
+/// 0..=eval.steps adaptation steps on the iterations that validate.
+#[derive(Serialize)]
+struct MetricsLine<'a> {
+    #[serde(flatten)]
+    metrics: &'a IterationMetrics,
+    rejected_steps: u64,
+    peak_rss_mib: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation: Option<&'a EvalReport>,
+}
+
+/// What one [`Trainer::step`] did.
+#[derive(Clone, Debug)]
+pub struct StepReport {
+    /// The learner's metrics of the iteration.
+    pub metrics: IterationMetrics,
+    /// Validation returns after 0..=`eval.steps` steps, on iterations that validate.
+    pub validation: Option<EvalReport>,
+    /// Score of the best checkpoint so far (`None` before the first one).
+    pub best_score: Option<f64>,
+    /// Steps rejected for non-finite values since the run started.
+    pub rejected_steps: u64,
+    /// Iterations done after this step.
+    pub done: u64,
+    /// Iterations the run trains in total.
+    pub iterations: u64,
+}
+
+/// Where a training loop stands (recovered from the run directory on resume).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct TrainState {
+    next: u64,
+    best: Option<f64>,
+    rejected_total: u64,
+    rejected_consecutive: u64,
+}
+
+/// A training run: its config, run directory (locked while the trainer lives), task
+/// distribution and meta-learner.
+pub struct Trainer {
+    config: Config,
+    run: RunDir,
+    _lock: RunLock,
+    dist: Arc<dyn TaskDistribution>,
+    learner: Box<dyn MetaLearner>,
+    state: TrainState,
+    stop: StopSignal,
+}
+
+impl Trainer {
+    /// Creates the run directory `dir` for `config` (it must not hold a run) and checkpoints the
+    /// initial parameters, so an unwritable directory fails before any training.
+    pub fn create(config: Config, dir: impl AsRef<Path>) -> Result<Trainer> {
+        config.validate()?;
+        let run = RunDir::create(dir.as_ref(), &config)?;
+        let lock = run.lock()?;
+        let dist = config.task_distribution()?;
+        let learner = build_learner(&config, dist.clone())?;
+        let trainer = Trainer {
+            config,
+            run,
+            _lock: lock,
+            dist,
+            learner,
+            state: TrainState {
+                next: 0,
+                best: None,
+                rejected_total: 0,
+                rejected_consecutive: 0,
+            },
+            stop: StopSignal::new(),
+        };
+        trainer.checkpoint(0, f64::NAN).save(&trainer.run.checkpoint("latest"))?;
+        Ok(trainer)
+    }
+
+    /// Opens the run in `dir` to continue it from its latest checkpoint with its own config,
+    /// bit for bit as if it had never stopped.
+    pub fn resume(dir: impl AsRef<Path>) -> Result<Trainer> {
+        Trainer::resume_with(dir, ResumeOptions::default())
+    }
+
+    /// [`Trainer::resume`], changing what a run may change when continued: its length and its
+    /// worker count (results do not depend on the latter).
+    pub fn resume_with(dir: impl AsRef<Path>, options: ResumeOptions) -> Result<Trainer> {
+        let run = RunDir::open(dir.as_ref())?;
+        let lock = run.lock()?;
+        let mut config = run.config()?;
+        let stored = config.clone();
+        if let Some(n) = options.iterations {
+            config.train.iterations = n;
+        }
+        if let Some(w) = options.workers {
+            config.train.workers = w;
+        }
+        if config != stored {
+            write_atomically(&run.config_path(), config.to_toml().as_bytes())?;
+        }
+        let dist = config.task_distribution()?;
+        let mut learner = build_learner(&config, dist.clone())?;
+        let latest = Checkpoint::load(&run.checkpoint("latest"))?;
+        latest.check_matches(&config.env.name, learner.spec())?;
+        latest.check_learner(learner.name())?;
+        learner
+            .restore(latest.theta.clone(), &latest.state)
+            .map_err(|e| Error::Checkpoint(format!("cannot restore the learner: {e}")))?;
+        let best_path = run.checkpoint("best");
+        let best = if best_path.exists() {
+            Some(Checkpoint::load(&best_path)?.score)
+        } else {
+            None
+        };
+        let lines = run.truncate_metrics(latest.iteration)?;
+        let rejected = |line: &serde_json::Value| line["step_rejected"].as_bool() == Some(true);
+        let state = TrainState {
+            next: latest.iteration,
+            best,
+            rejected_total: lines.iter().filter(|l| rejected(l)).count() as u64,
+            rejected_consecutive: lines.iter().rev().take_while(|l| rejected(l)).count() as u64,
+        };
+        tracing::info!(from_iteration = state.next, "resuming");
+        Ok(Trainer {
+            config,
+            run,
+            _lock: lock,
+            dist,
+            learner,
+            state,
+            stop: StopSignal::new(),
+        })
+    }
+
+    /// Makes the trainer stop (with [`Error::Stopped`]) at its next step once `stop` is
+    /// requested, e.g. from a signal handler of the caller's.
+    pub fn with_stop_signal(mut self, stop: StopSignal) -> Trainer {
+        self.stop = stop;
+        self
+    }
+
+    /// The run's effective config.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The run directory.
+    pub fn run_dir(&self) -> &Path {
+        self.run.root()
+    }
+
+    /// Iterations done so far.
+    pub fn done(&self) -> u64 {
+        self.state.next
+    }
+
+    /// The learner's current meta-parameters.
+    pub fn theta(&self) -> &[f64] {
+        self.learner.theta()
+    }
+
+    /// Runs the next meta-iteration and records it in the run directory; `Ok(None)` once
+    /// `train.iterations` are done. Fails with [`Error::Stopped`] if a stop was requested (the
+    /// run stays resumable) and with [`Error::NonFinite`] after `train.max_rejected_steps`
+    /// consecutive non-finite steps (the last good parameters stay in `latest`).
+    pub fn step(&mut self) -> Result<Option<StepReport>> {
+        let iterations = self.config.train.iterations;
+        let iteration = self.state.next;
+        if iteration >= iterations {
+            return Ok(None);
+        }
+        if self.stop.is_requested() {
+            return Err(Error::Stopped {
+                iteration,
+                run_dir: self.run.root().to_path_buf(),
+            });
+        }
+        let theta_used = self.learner.theta().to_vec();
+        let metrics = self.learner.iteration(iteration);
+        let done = iteration + 1;
+        let state = &mut self.state;
+        if metrics.step_rejected {
+            state.rejected_total += 1;
+            state.rejected_consecutive += 1;
+        } else {
+            state.rejected_consecutive = 0;
+        }
+        let every = self.config.train.validate_every;
+        let validation = (every > 0 && (done % every == 0 || done == iterations))
+            .then(|| self.validate());
+        self.run.append_metrics(&MetricsLine {
+            metrics: &metrics,
+            rejected_steps: self.state.rejected_total,
+            peak_rss_mib: peak_rss_mib(),
+            validation: validation.as_ref(),
+        })?;
+        let candidate = match &validation {
+            Some(v) => Some((v.mean[v.mean.len() - 1], self.learner.theta().to_vec(), done)),
+            None if every == 0 => Some((metrics.return_post, theta_used, iteration)),
+            None => None,
+        };
+        if let Some((score, theta, at)) =
+            candidate.filter(|c| c.0 > self.state.best.unwrap_or(f64::NEG_INFINITY))
+        {
+            self.state.best = Some(score);
+            let mut best = self.checkpoint(at, score);
+            best.theta = theta;
+            best.save(&self.run.checkpoint("best"))?;
+        }
+        let latest = self.checkpoint(done, f64::NAN);
+        let keep = self.config.train.checkpoint_every;
+        if keep > 0 && done % keep == 0 {
+            latest.save(&self.run.checkpoint(&format!("iter-{done:05}")))?;
+        }
+        latest.save(&self.run.checkpoint("latest"))?;
+        self.state.next = done;
+        tracing::debug!(?metrics, "iteration");
+        if self.state.rejected_consecutive >= self.config.train.max_rejected_steps {
+            return Err(Error::NonFinite {
+                consecutive: self.state.rejected_consecutive,
+                checkpoint: self.run.checkpoint("latest"),
+            });
+        }
+        Ok(Some(StepReport {
+            metrics,
+            validation,
+            best_score: self.state.best,
+            rejected_steps: self.state.rejected_total,
+            done,
+            iterations,
+        }))
+    }
+
+    /// Steps until `train.iterations` are done.
+    pub fn run(&mut self) -> Result<()> {
+        while self.step()?.is_some() {}
+        Ok(())
+    }
+
+    /// The run's best checkpoint (or, for a run that has none yet, its latest one, with a
+    /// warning), ready to evaluate.
+    pub fn best_checkpoint(&self) -> Result<TrainedPolicy> {
+        TrainedPolicy::load(self.run.root(), &Which::Best)
+    }
+
+    /// Evaluates the current parameters on the validation tasks with the `[eval]` protocol,
+    /// for [`Config::validation_steps`] adaptation steps.
+    fn validate(&self) -> EvalReport {
+        let config = &self.config;
+        let protocol = protocol(
+            config,
+            config.train.validation_tasks,
+            config.validation_steps(),
+        );
+        let curve = evaluate_adaptation(
+            self.dist.as_ref(),
+            self.learner.spec(),
+            self.learner.theta(),
+            &protocol,
+            (TaskSet::Validation, config.train.seed),
+            config.train.workers,
+        );
+        EvalReport::of_curve(&config.env.name, &curve)
+    }
+
+    /// A checkpoint of the learner's current parameters and state.
+    fn checkpoint(&self, iteration: u64, score: f64) -> Checkpoint {
+        checkpoint_of(&self.config, self.learner.as_ref(), iteration, score)
+    }
+}
+
+/// What a resumed run may change.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResumeOptions {
+    /// New `train.iterations` (longer or shorter than the stored one).
+    pub iterations: Option<u64>,
+    /// New `train.workers` (results do not depend on it).
+    pub workers: Option<usize>,
+}
+
+/// A checkpoint of `learner`'s parameters and state for `config`'s env.
+fn checkpoint_of(
+    config: &Config,
+    learner: &dyn MetaLearner,
+    iteration: u64,
+    score: f64,
+) -> Checkpoint {
+    let spec: &PolicySpec = learner.spec();
+    Checkpoint {
+        env: config.env.name.clone(),
+        learner: learner.name().to_string(),
+        state: learner.state(),
+        spec: spec.clone(),
+        theta: learner.theta().to_vec(),
+        iteration,
+        score,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use metarl_envs::testing::NanRewards;
+
+    use super::*;
+
+    #[test]
+    fn consecutive_non_finite_steps_stop_the_run_with_the_last_good_checkpoint_intact() {
+        let text = crate::config::DEFAULT_CONFIG
+            .replace("hidden = [100, 100]", "hidden = [8, 8]")
+            .replace("meta_batch_size = 20", "meta_batch_size = 2")
+            .replace("episodes_per_task = 20", "episodes_per_task = 2")
+            .replace("horizon = 100", "horizon = 5")
+            .replace("validate_every = 10", "validate_every = 0")
+            .replace("max_rejected_steps = 10", "max_rejected_steps = 3");
+        let config = Config::parse(&text, "test").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut trainer = Trainer::create(config.clone(), dir.path().join("run")).unwrap();
+        let nan: Arc<dyn TaskDistribution> =
+            Arc::new(NanRewards(metarl_envs::task_distribution("nav2d", Some(5)).unwrap()));
+        trainer.learner = build_learner(&config, nan).unwrap();
+        let theta0 = trainer.theta().to_vec();
+        let err = loop {
+            match trainer.step() {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("the run must stop early"),
+                Err(e) => break e,
+            }
+        };
+        assert!(matches!(err, Error::NonFinite { consecutive: 3, .. }), "{err}");
+        assert!(!err.to_string().contains('\n'));
+        let run = RunDir::open(&dir.path().join("run")).unwrap();
+        let lines = run.truncate_metrics(3).unwrap();
+        let rejected: Vec<u64> = lines
+            .iter()
+            .map(|l| l["rejected_steps"].as_u64().unwrap())
+            .collect();
+        assert_eq!(rejected, vec![1, 2, 3]);
+        assert!(lines.iter().all(|l| l["step_rejected"] == true));
+        let latest = Checkpoint::load(&run.checkpoint("latest")).unwrap();
+        assert_eq!(latest.theta, theta0, "the last good parameters are kept");
+        assert_eq!(latest.iteration, 3);
+    }
+
+    #[test]
+    fn a_requested_stop_ends_the_run_resumably_before_the_next_iteration() {
+        let text = crate::config::DEFAULT_CONFIG
+            .replace("hidden = [100, 100]", "hidden = [4]")
+            .replace("meta_batch_size = 20", "meta_batch_size = 2")
+            .replace("episodes_per_task = 20", "episodes_per_task = 2")
+            .replace("horizon = 100", "horizon = 5")
+            .replace("iterations = 500", "iterations = 3")
+            .replace("episodes = 40", "episodes = 2")
+            .replace("validation_tasks = 20", "validation_tasks = 2");
+        let config = Config::parse(&text, "test").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let stop = StopSignal::new();
+        let mut trainer = Trainer::create(config, dir.path().join("run"))
+            .unwrap()
+            .with_stop_signal(stop.clone());
+        assert!(trainer.step().unwrap().is_some());
+        stop.request();
+        let err = trainer.step().unwrap_err();
+        assert!(matches!(err, Error::Stopped { iteration: 1, .. }), "{err}");
+        drop(trainer);
+        let mut resumed = Trainer::resume(dir.path().join("run")).unwrap();
+        assert_eq!(resumed.done(), 1);
+        resumed.run().unwrap();
+        assert_eq!(resumed.done(), 3);
+        // Three iterations, validate_every = 10: validated after the last one.
+        let best = resumed.best_checkpoint().unwrap();
+        assert_eq!(best.checkpoint.iteration, 3);
+    }
+}
