@@ -1,7 +1,7 @@
 //! Fault injection for testing the numeric guards of learners: a task distribution whose
 //! environments return NaN rewards (a stand-in for a physics blow-up).
 
-use crate::{BoxSpace, Env, Step, Task, TaskDistribution};
+use crate::{BoxSpace, Env, RenderFrame, Step, Task, TaskDistribution};
 
 /// Wraps a task distribution so that every step's reward is NaN.
 pub struct NanRewards(pub Box<dyn TaskDistribution>);
@@ -30,6 +30,9 @@ impl Env for NanRewardEnv {
         step.reward = f64::NAN;
         step
     }
+    fn render(&self) -> Option<RenderFrame> {
+        self.0.render()
+    }
 }
 
 impl TaskDistribution for NanRewards {
@@ -50,5 +53,14 @@ impl TaskDistribution for NanRewards {
     }
     fn horizon(&self) -> usize {
         self.0.horizon()
+    }
+    fn dt(&self) -> f64 {
+        self.0.dt()
+    }
+    fn capsule_radius(&self) -> f64 {
+        self.0.capsule_radius()
+    }
+    fn check_task(&self, params: &[f64]) -> Result<Task, String> {
+        self.0.check_task(params)
     }
 }
