@@ -13,6 +13,7 @@ pub mod nav2d;
 pub mod registry;
 pub mod space;
 pub mod task;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use check::check_env;
