@@ -21,6 +21,22 @@ pub struct Step {
     pub metrics: Vec<(&'static str, f64)>,
 }
 
+/// What a viewer draws of an env's current state (world coordinates, metres).
+///
+/// Viewers and recordings take it from [`Env::render`], so they need no env-specific code.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RenderFrame {
+    /// Position (x, y) of the point agent, or of the torso origin of an articulated body.
+    pub position: [f64; 2],
+    /// Forward (x) velocity of the last step, for envs that have one (`None` otherwise); 0 right
+    /// after a reset.
+    pub x_velocity: Option<f64>,
+    /// Capsules of the body as world-space segments `[ax, ay, bx, by]` (each capsule is the set of
+    /// points within [`crate::TaskDistribution::capsule_radius`] of its segment); empty for point
+    /// envs.
+    pub capsules: Vec<[f64; 4]>,
+}
+
 /// A simulated environment set to one task of a task distribution.
 ///
 /// Use: `set_task`, then `reset(seed)`, then `step` until `terminated || truncated`.
@@ -38,4 +54,8 @@ pub trait Env: Send {
     fn reset(&mut self, seed: u64) -> Vec<f64>;
     /// Advances one step; actions outside the action space are clipped (documented per env).
     fn step(&mut self, action: &[f64]) -> Step;
+    /// What a viewer draws of the current state; `None` (the default) if the env cannot be drawn.
+    fn render(&self) -> Option<RenderFrame> {
+        None
+    }
 }

@@ -1,7 +1,8 @@
 //! Environments and task distributions for meta-reinforcement learning.
 //!
 //! The contract ([`Env`], [`TaskDistribution`], [`BoxSpace`]) follows Gymnasium's semantics;
-//! [`check_env`] is its conformance check; [`task_distribution`] builds a family by name.
+//! [`check_env`] is its conformance check; [`task_distribution`] builds a family by name from an
+//! open registry ([`register_env`] adds one's own families next to the built-ins).
 
 #![warn(missing_docs)]
 
@@ -12,12 +13,15 @@ pub mod nav2d;
 pub mod registry;
 pub mod space;
 pub mod task;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use check::check_env;
 pub use cheetah::{Cheetah, CheetahFamily, CheetahTasks};
-pub use env::{Env, Step};
+pub use env::{Env, RenderFrame, Step};
 pub use nav2d::{Nav2d, Nav2dTasks};
-pub use registry::{task_distribution, EnvError, ENV_NAMES};
+pub use registry::{
+    env_descriptions, env_names, register_env, task_distribution, EnvError, EnvFactory,
+};
 pub use space::BoxSpace;
 pub use task::{Task, TaskDistribution};

@@ -25,7 +25,7 @@
 use rand::distributions::{Distribution, Uniform};
 use rapier2d::prelude::{ColliderBuilder, PhysicsWorld, RigidBodyBuilder, RigidBodyHandle, Vector};
 
-use crate::env::{Env, Step};
+use crate::env::{Env, RenderFrame, Step};
 use crate::space::BoxSpace;
 use crate::task::{Task, TaskDistribution};
 
@@ -119,6 +119,24 @@ impl TaskDistribution for Nav2dTasks {
 
     fn horizon(&self) -> usize {
         self.horizon
+    }
+
+    /// Accepts exactly two coordinates `[gx, gy]`, each in [-0.5, 0.5] (the closed goal square).
+    fn check_task(&self, params: &[f64]) -> Result<Task, String> {
+        if params.len() == 2
+            && params
+                .iter()
+                .all(|p| (-GOAL_RANGE..=GOAL_RANGE).contains(p))
+        {
+            Ok(Task {
+                params: params.to_vec(),
+            })
+        } else {
+            Err(format!(
+                "invalid task {params:?} for {}: expected two coordinates GX GY in [-0.5, 0.5]",
+                self.name()
+            ))
+        }
     }
 }
 
@@ -311,6 +329,15 @@ impl Env for Nav2d {
             metrics: vec![("distance", distance)],
         }
     }
+
+    /// The agent position (the f64 state), no velocity, no capsules.
+    fn render(&self) -> Option<RenderFrame> {
+        Some(RenderFrame {
+            position: self.position,
+            x_velocity: None,
+            capsules: Vec::new(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -482,6 +509,57 @@ mod tests {
         assert_eq!(plain, oracle, "held-out tasks match across the variants");
         assert_eq!(Nav2dTasks::oracle(100).obs_dim(), 4);
         assert_eq!(Nav2dTasks::oracle(100).name(), "nav2d-oracle");
+    }
+
+    #[test]
+    fn render_draws_the_agent_position_without_capsules() {
+        let mut env = env_with_goal([0.3, -0.2], 100);
+        let frame = |env: &Nav2d| env.render().unwrap();
+        assert_eq!(
+            frame(&env),
+            RenderFrame {
+                position: [0.0, 0.0],
+                x_velocity: None,
+                capsules: Vec::new(),
+            }
+        );
+        let step = env.step(&[0.07, -0.1]);
+        assert_eq!(frame(&env).position.to_vec(), step.obs);
+        let mut oracle = Nav2d::oracle(100);
+        oracle.reset(0);
+        let step = oracle.step(&[-0.05, 0.02]);
+        assert_eq!(frame(&oracle).position.to_vec(), step.obs[..2]);
+    }
+
+    #[test]
+    fn check_task_accepts_goals_in_the_closed_square_only() {
+        for dist in [Nav2dTasks::new(100), Nav2dTasks::oracle(100)] {
+            for ok in [[0.0, 0.0], [0.5, -0.5], [-0.25, 0.49]] {
+                assert_eq!(
+                    dist.check_task(&ok),
+                    Ok(Task {
+                        params: ok.to_vec()
+                    })
+                );
+            }
+            for bad in [
+                vec![0.6, 0.0],
+                vec![0.0, -0.51],
+                vec![f64::NAN, 0.0],
+                vec![0.1],
+                vec![0.1, 0.1, 0.1],
+                vec![],
+            ] {
+                assert_eq!(
+                    dist.check_task(&bad),
+                    Err(format!(
+                        "invalid task {bad:?} for {}: expected two coordinates GX GY in [-0.5, 0.5]",
+                        dist.name()
+                    ))
+                );
+            }
+            assert_eq!((dist.dt(), dist.capsule_radius()), (1.0, 0.0));
+        }
     }
 
     #[test]

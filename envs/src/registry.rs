@@ -1,34 +1,187 @@
-//! Task distributions by name.
+//! Task distributions by name: an open registry of env families.
+//!
+//! The built-in families (nav2d, cheetah and their oracles) are always in the registry; nothing
+//! else is registered behind the user's back. Library code adds its own family with
+//! [`register_env`] and then builds it with [`task_distribution`] exactly like a built-in:
+//!
+//! ```
+//! use metarl_envs::{register_env, task_distribution, Nav2dTasks};
+//!
+//! // A family of one's own (here a nav2d with a fixed horizon of 20 by default).
+//! register_env("short-nav", "nav2d with 20-step episodes", |horizon| {
+//!     Box::new(Nav2dTasks::new(horizon.unwrap_or(20)))
+//! })
+//! .unwrap();
+//! assert_eq!(task_distribution("short-nav", None).unwrap().horizon(), 20);
+//! assert!(metarl_envs::env_names().contains(&"short-nav".to_string()));
+//! ```
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use crate::cheetah::env::DEFAULT_HORIZON as CHEETAH_DEFAULT_HORIZON;
 use crate::cheetah::{CheetahFamily, CheetahTasks};
 use crate::nav2d::{self, Nav2dTasks};
 use crate::task::TaskDistribution;
 
-/// Names accepted by `task_distribution`.
-pub const ENV_NAMES: &[&str] = &[
-    "nav2d",
-    "nav2d-oracle",
-    "cheetah-vel",
-    "cheetah-dir",
-    "cheetah-vel-oracle",
-    "cheetah-dir-oracle",
-];
+/// Builds a registered family's task distribution; the argument is the optional horizon
+/// override (already checked to be >= 1), `None` meaning the family's default time limit.
+pub type EnvFactory = Arc<dyn Fn(Option<usize>) -> Box<dyn TaskDistribution> + Send + Sync>;
 
-/// Error for an unknown env name (one-line message listing the known names).
-#[derive(Debug, thiserror::Error)]
+/// Errors of building or registering an env family by name (one-line messages).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EnvError {
-    /// The name is not in [`ENV_NAMES`].
-    #[error(
-        "unknown env `{0}` (known: nav2d, nav2d-oracle, cheetah-vel, cheetah-dir, cheetah-vel-oracle, cheetah-dir-oracle)"
-    )]
-    UnknownEnv(String),
+    /// No family is registered under `name`.
+    #[error("unknown env `{name}` (known: {})", .known.join(", "))]
+    UnknownEnv {
+        /// The name asked for.
+        name: String,
+        /// The names registered when the lookup failed, in [`env_names`] order.
+        known: Vec<String>,
+    },
     /// A horizon override of 0 (episodes need at least one step).
     #[error("invalid horizon {0}: the episode time limit must be >= 1")]
     InvalidHorizon(usize),
+    /// [`register_env`] with a name that is already taken (by a built-in or a user family).
+    #[error("env `{0}` is already registered")]
+    AlreadyRegistered(String),
+    /// [`register_env`] with an empty name or one containing whitespace.
+    #[error("invalid env name {0:?}: a name must be non-empty and contain no whitespace")]
+    InvalidName(String),
+}
+
+/// One registered family.
+struct Entry {
+    /// Registration order (built-ins first).
+    index: usize,
+    description: String,
+    factory: EnvFactory,
+}
+
+type Registry = RwLock<BTreeMap<String, Entry>>;
+
+/// The registry, holding the built-in families from first use.
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut map = BTreeMap::new();
+        for (index, (name, description, factory)) in builtins().into_iter().enumerate() {
+            map.insert(
+                name.to_string(),
+                Entry {
+                    index,
+                    description: description.to_string(),
+                    factory,
+                },
+            );
+        }
+        RwLock::new(map)
+    })
+}
+
+/// The built-in families, in their listing order.
+fn builtins() -> Vec<(&'static str, &'static str, EnvFactory)> {
+    fn cheetah(family: CheetahFamily, oracle: bool) -> EnvFactory {
+        Arc::new(move |horizon: Option<usize>| {
+            Box::new(CheetahTasks::new(
+                family,
+                oracle,
+                horizon.unwrap_or(CHEETAH_DEFAULT_HORIZON),
+            )) as Box<dyn TaskDistribution>
+        })
+    }
+    vec![
+        (
+            "nav2d",
+            "2D navigation to a random goal (MAML paper)",
+            Arc::new(|horizon: Option<usize>| {
+                Box::new(Nav2dTasks::new(horizon.unwrap_or(nav2d::DEFAULT_HORIZON)))
+                    as Box<dyn TaskDistribution>
+            }),
+        ),
+        (
+            "nav2d-oracle",
+            "2D navigation to a random goal (MAML paper), observing the goal",
+            Arc::new(|horizon: Option<usize>| {
+                Box::new(Nav2dTasks::oracle(
+                    horizon.unwrap_or(nav2d::DEFAULT_HORIZON),
+                )) as Box<dyn TaskDistribution>
+            }),
+        ),
+        (
+            "cheetah-vel",
+            "half-cheetah running at a random goal velocity (MAML paper)",
+            cheetah(CheetahFamily::Velocity, false),
+        ),
+        (
+            "cheetah-dir",
+            "half-cheetah running forward or backward (MAML paper)",
+            cheetah(CheetahFamily::Direction, false),
+        ),
+        (
+            "cheetah-vel-oracle",
+            "half-cheetah running at a random goal velocity (MAML paper), observing the goal velocity",
+            cheetah(CheetahFamily::Velocity, true),
+        ),
+        (
+            "cheetah-dir-oracle",
+            "half-cheetah running forward or backward (MAML paper), observing the direction",
+            cheetah(CheetahFamily::Direction, true),
+        ),
+    ]
+}
+
+/// Registered names with their entries, in registration order (built-ins first).
+fn ordered<R>(f: impl Fn(&String, &Entry) -> R) -> Vec<R> {
+    let map = registry().read().unwrap_or_else(PoisonError::into_inner);
+    let mut entries: Vec<(&String, &Entry)> = map.iter().collect();
+    entries.sort_by_key(|(_, entry)| entry.index);
+    entries
+        .into_iter()
+        .map(|(name, entry)| f(name, entry))
+        .collect()
+}
+
+/// Registers a task family under `name`, to be built by [`task_distribution`] like a built-in.
+///
+/// `factory` gets the horizon override (`None`: the family's default; `Some(h)` has h >= 1) and
+/// returns the distribution. Its [`TaskDistribution::name`] (a label for messages) is usually
+/// `name`, but need not be, e.g. for a built-in distribution registered with other settings as
+/// in the module example. `description` is a one-line summary for listings
+/// ([`env_descriptions`]). Registration lasts for the rest of the process.
+///
+/// # Errors
+/// [`EnvError::InvalidName`] if `name` is empty or contains whitespace;
+/// [`EnvError::AlreadyRegistered`] if `name` is taken (built-in or registered earlier).
+pub fn register_env(
+    name: &str,
+    description: &str,
+    factory: impl Fn(Option<usize>) -> Box<dyn TaskDistribution> + Send + Sync + 'static,
+) -> Result<(), EnvError> {
+    if name.is_empty() || name.chars().any(char::is_whitespace) {
+        return Err(EnvError::InvalidName(name.to_string()));
+    }
+    let mut map = registry().write().unwrap_or_else(PoisonError::into_inner);
+    if map.contains_key(name) {
+        return Err(EnvError::AlreadyRegistered(name.to_string()));
+    }
+    let index = map.values().map(|entry| entry.index + 1).max().unwrap_or(0);
+    map.insert(
+        name.to_string(),
+        Entry {
+            index,
+            description: description.to_string(),
+            factory: Arc::new(factory),
+        },
+    );
+    Ok(())
 }
 
 /// Builds a task distribution by name; `horizon` overrides the env's default time limit (must be >= 1).
+///
+/// # Errors
+/// [`EnvError::InvalidHorizon`] for `Some(0)`; [`EnvError::UnknownEnv`] (listing the registered
+/// names) if no family is registered under `name`.
 pub fn task_distribution(
     name: &str,
     horizon: Option<usize>,
@@ -36,53 +189,85 @@ pub fn task_distribution(
     if horizon == Some(0) {
         return Err(EnvError::InvalidHorizon(0));
     }
-    match name {
-        "nav2d" => Ok(Box::new(Nav2dTasks::new(
-            horizon.unwrap_or(nav2d::DEFAULT_HORIZON),
-        ))),
-        "nav2d-oracle" => Ok(Box::new(Nav2dTasks::oracle(
-            horizon.unwrap_or(nav2d::DEFAULT_HORIZON),
-        ))),
-        "cheetah-vel" | "cheetah-dir" | "cheetah-vel-oracle" | "cheetah-dir-oracle" => {
-            let family = if name.starts_with("cheetah-vel") {
-                CheetahFamily::Velocity
-            } else {
-                CheetahFamily::Direction
-            };
-            Ok(Box::new(CheetahTasks::new(
-                family,
-                name.ends_with("-oracle"),
-                horizon.unwrap_or(CHEETAH_DEFAULT_HORIZON),
-            )))
-        }
-        _ => Err(EnvError::UnknownEnv(name.to_string())),
+    let factory = registry()
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(name)
+        .map(|entry| Arc::clone(&entry.factory));
+    // The lock is released before the factory runs (a factory may use the registry).
+    match factory {
+        Some(factory) => Ok(factory(horizon)),
+        None => Err(EnvError::UnknownEnv {
+            name: name.to_string(),
+            known: env_names(),
+        }),
     }
+}
+
+/// Every registered name, built-ins first (nav2d, nav2d-oracle, cheetah-vel, cheetah-dir,
+/// cheetah-vel-oracle, cheetah-dir-oracle), then user families in registration order.
+pub fn env_names() -> Vec<String> {
+    ordered(|name, _| name.clone())
+}
+
+/// `(name, description)` of every registered family, in [`env_names`] order.
+pub fn env_descriptions() -> Vec<(String, String)> {
+    ordered(|name, entry| (name.clone(), entry.description.clone()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const BUILTINS: [&str; 6] = [
+        "nav2d",
+        "nav2d-oracle",
+        "cheetah-vel",
+        "cheetah-dir",
+        "cheetah-vel-oracle",
+        "cheetah-dir-oracle",
+    ];
+
     #[test]
-    fn every_env_name_builds_a_distribution_of_that_name() {
-        for &name in ENV_NAMES {
+    fn builtins_come_first_in_their_order_and_build_a_distribution_of_their_name() {
+        let names = env_names();
+        assert_eq!(names[..BUILTINS.len()], BUILTINS);
+        for name in BUILTINS {
             let dist = task_distribution(name, None).unwrap();
             assert_eq!(dist.name(), name);
         }
     }
 
     #[test]
+    fn every_builtin_has_a_one_line_description() {
+        let descriptions = env_descriptions();
+        for (name, (listed, description)) in BUILTINS.iter().zip(&descriptions) {
+            assert_eq!(listed, name);
+            assert!(description.contains("MAML paper"), "{name}: {description}");
+            assert!(!description.contains('\n'), "{name}: {description}");
+            assert_eq!(description.contains("observing"), name.ends_with("-oracle"));
+        }
+        assert_eq!(
+            descriptions[0].1,
+            "2D navigation to a random goal (MAML paper)"
+        );
+    }
+
+    #[test]
     fn unknown_env_message_lists_every_registered_name() {
-        let msg = task_distribution("cartpole", None)
-            .err()
-            .unwrap()
-            .to_string();
+        let err = task_distribution("cartpole", None).err().unwrap();
+        let msg = err.to_string();
         assert!(!msg.contains('\n'), "{msg}");
-        assert!(msg.contains("`cartpole`"), "{msg}");
+        assert!(msg.starts_with("unknown env `cartpole` (known: "), "{msg}");
+        let EnvError::UnknownEnv { name, known } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(name, "cartpole");
         assert!(
-            msg.ends_with(&format!("(known: {})", ENV_NAMES.join(", "))),
+            msg.ends_with(&format!("(known: {})", known.join(", "))),
             "{msg}"
         );
+        assert_eq!(known[..BUILTINS.len()], BUILTINS);
     }
 
     #[test]
@@ -96,9 +281,44 @@ mod tests {
             let dist = task_distribution(name, Some(9)).unwrap();
             assert_eq!((dist.horizon(), dist.make_env().horizon()), (9, 9));
         }
-        assert!(matches!(
-            task_distribution("nav2d", Some(0)),
-            Err(EnvError::InvalidHorizon(0))
-        ));
+        assert_eq!(
+            task_distribution("nav2d", Some(0)).err(),
+            Some(EnvError::InvalidHorizon(0))
+        );
+        // Checked before the name.
+        assert_eq!(
+            task_distribution("cartpole", Some(0)).err(),
+            Some(EnvError::InvalidHorizon(0))
+        );
+    }
+
+    #[test]
+    fn builtin_names_cannot_be_registered_again() {
+        for name in BUILTINS {
+            let err = register_env(name, "impostor", |h| {
+                Box::new(Nav2dTasks::new(h.unwrap_or(5)))
+            })
+            .unwrap_err();
+            assert_eq!(err, EnvError::AlreadyRegistered(name.to_string()));
+            assert_eq!(
+                err.to_string(),
+                format!("env `{name}` is already registered")
+            );
+        }
+        assert_eq!(
+            task_distribution("cheetah-vel", None).unwrap().horizon(),
+            200
+        );
+    }
+
+    #[test]
+    fn empty_names_and_names_with_whitespace_are_invalid() {
+        for name in ["", "my env", " nav", "nav\n", "a\tb"] {
+            let err = register_env(name, "bad", |h| Box::new(Nav2dTasks::new(h.unwrap_or(5))))
+                .unwrap_err();
+            assert_eq!(err, EnvError::InvalidName(name.to_string()));
+            assert!(!err.to_string().contains('\n'), "{err}");
+        }
+        assert!(!env_names().iter().any(|n| n.is_empty() || n.contains(' ')));
     }
 }

@@ -23,4 +23,24 @@ pub trait TaskDistribution: Send + Sync {
     fn act_dim(&self) -> usize;
     /// Episode time limit H of the environments.
     fn horizon(&self) -> usize;
+    /// Simulated seconds per env step (for playback at real speed); 1 by default.
+    fn dt(&self) -> f64 {
+        1.0
+    }
+    /// Radius (m) of the capsules in the environments' [`crate::env::RenderFrame`]s; 0 by default
+    /// (no capsules).
+    fn capsule_radius(&self) -> f64 {
+        0.0
+    }
+    /// Checks task parameters given by a person (count and range) and makes them a task.
+    ///
+    /// The default accepts any parameters; families with rules override it.
+    ///
+    /// # Errors
+    /// A one-line message `invalid task {params:?} for {name}: expected ...`.
+    fn check_task(&self, params: &[f64]) -> Result<Task, String> {
+        Ok(Task {
+            params: params.to_vec(),
+        })
+    }
 }

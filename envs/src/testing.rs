@@ -1,7 +1,9 @@
 //! Fault injection for testing the numeric guards of learners: a task distribution whose
 //! environments return NaN rewards (a stand-in for a physics blow-up).
+//!
+//! Only built with the crate feature `testing` (or in this crate's own tests).
 
-use crate::{BoxSpace, Env, Step, Task, TaskDistribution};
+use crate::{BoxSpace, Env, RenderFrame, Step, Task, TaskDistribution};
 
 /// Wraps a task distribution so that every step's reward is NaN.
 pub struct NanRewards(pub Box<dyn TaskDistribution>);
@@ -30,6 +32,9 @@ impl Env for NanRewardEnv {
         step.reward = f64::NAN;
         step
     }
+    fn render(&self) -> Option<RenderFrame> {
+        self.0.render()
+    }
 }
 
 impl TaskDistribution for NanRewards {
@@ -50,5 +55,42 @@ impl TaskDistribution for NanRewards {
     }
     fn horizon(&self) -> usize {
         self.0.horizon()
+    }
+    fn dt(&self) -> f64 {
+        self.0.dt()
+    }
+    fn capsule_radius(&self) -> f64 {
+        self.0.capsule_radius()
+    }
+    fn check_task(&self, params: &[f64]) -> Result<Task, String> {
+        self.0.check_task(params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cheetah::CheetahTasks;
+    use crate::Nav2dTasks;
+
+    #[test]
+    fn rewards_are_nan_and_everything_else_is_forwarded() {
+        let nan = NanRewards(Box::new(Nav2dTasks::new(5)));
+        let mut env = nan.make_env();
+        env.reset(0);
+        assert!(env.step(&[0.1, 0.0]).reward.is_nan());
+        assert_eq!(env.render().unwrap().position, [0.1, 0.0]);
+        assert_eq!((nan.name(), nan.horizon(), nan.dt()), ("nav2d", 5, 1.0));
+        assert!(nan.check_task(&[0.9, 0.0]).is_err());
+        let cheetah = NanRewards(Box::new(CheetahTasks::velocity()));
+        assert_eq!(cheetah.dt(), CheetahTasks::velocity().dt());
+        assert_eq!(
+            cheetah.capsule_radius(),
+            CheetahTasks::velocity().capsule_radius()
+        );
+        assert_eq!(
+            cheetah.check_task(&[2.5]),
+            CheetahTasks::velocity().check_task(&[2.5])
+        );
     }
 }

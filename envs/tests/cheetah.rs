@@ -280,3 +280,82 @@ fn registry_names_map_to_family_and_oracle() {
         assert_eq!(dist.make_env().observation_space().dim(), dim);
     }
 }
+
+#[test]
+fn render_draws_the_torso_origin_last_step_velocity_and_capsule_segments() {
+    use metarl_envs::cheetah::render::capsule_segments;
+    let mut env = env_with_task(CheetahFamily::Velocity, false, 1.0, 3);
+    let expected = |env: &Cheetah, x_velocity: f64| metarl_envs::RenderFrame {
+        position: [env.world().state().qpos[0], env.world().state().qpos[1]],
+        x_velocity: Some(x_velocity),
+        capsules: capsule_segments(env.world())
+            .iter()
+            .map(|s| [s.a[0], s.a[1], s.b[0], s.b[1]])
+            .collect(),
+    };
+    let frame = env.render().unwrap();
+    assert_eq!(frame, expected(&env, 0.0));
+    assert_eq!(frame.position, [0.0, env.world().state().qpos[1]]);
+    assert!((frame.position[1] - INITIAL_HEIGHT).abs() <= 0.1 + 1e-12);
+    assert_eq!(frame.capsules.len(), 8);
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    for _ in 0..20 {
+        let step = env.step(&random_action(&mut rng));
+        let (_, v) = *step
+            .metrics
+            .iter()
+            .find(|(name, _)| *name == "x_velocity")
+            .unwrap();
+        assert_eq!(env.render().unwrap(), expected(&env, v));
+    }
+    assert_ne!(env.render().unwrap().position[0], 0.0);
+    env.reset(4);
+    assert_eq!(env.render().unwrap().x_velocity, Some(0.0));
+}
+
+#[test]
+fn cheetah_distributions_give_dt_capsule_radius_and_check_tasks() {
+    use metarl_envs::cheetah::render::CAPSULE_RADIUS;
+    for oracle in [false, true] {
+        let vel = CheetahTasks::new(CheetahFamily::Velocity, oracle, 200);
+        let dir = CheetahTasks::new(CheetahFamily::Direction, oracle, 200);
+        for dist in [&vel, &dir] {
+            assert!((dist.dt() - 0.05).abs() < 1e-15);
+            assert_eq!(dist.capsule_radius(), CAPSULE_RADIUS);
+        }
+        for ok in [0.0, 1.3, 2.0] {
+            assert_eq!(vel.check_task(&[ok]), Ok(Task { params: vec![ok] }));
+        }
+        for bad in [
+            vec![-0.1],
+            vec![2.01],
+            vec![f64::NAN],
+            vec![],
+            vec![1.0, 1.0],
+        ] {
+            assert_eq!(
+                vel.check_task(&bad),
+                Err(format!(
+                    "invalid task {bad:?} for {}: expected one target velocity in [0, 2]",
+                    vel.name()
+                ))
+            );
+        }
+        for ok in [1.0, -1.0] {
+            assert_eq!(dir.check_task(&[ok]), Ok(Task { params: vec![ok] }));
+        }
+        for bad in [vec![0.0], vec![0.5], vec![2.0], vec![], vec![1.0, -1.0]] {
+            assert_eq!(
+                dir.check_task(&bad),
+                Err(format!(
+                    "invalid task {bad:?} for {}: expected one direction, 1 or -1",
+                    dir.name()
+                ))
+            );
+        }
+    }
+    assert_eq!(
+        CheetahTasks::velocity().check_task(&[3.0]).unwrap_err(),
+        "invalid task [3.0] for cheetah-vel: expected one target velocity in [0, 2]"
+    );
+}

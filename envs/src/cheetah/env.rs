@@ -35,7 +35,8 @@ use rand_distr::StandardNormal;
 use super::model::{
     CheetahState, CheetahWorld, JOINTS, NUM_DOFS, NUM_JOINTS, SOLVER_ITERATIONS, TIMESTEP,
 };
-use crate::env::{Env, Step};
+use super::render::capsule_segments;
+use crate::env::{Env, RenderFrame, Step};
 use crate::space::BoxSpace;
 use crate::task::Task;
 
@@ -143,6 +144,8 @@ pub struct Cheetah {
     // Episode state.
     world: CheetahWorld,
     elapsed_steps: usize,
+    /// Forward velocity of the last step (the `x_velocity` metric); 0 after a reset.
+    x_velocity: f64,
 }
 
 impl Cheetah {
@@ -163,6 +166,7 @@ impl Cheetah {
             param: family.default_param(),
             world: CheetahWorld::new(&CheetahState::initial(), SOLVER_ITERATIONS),
             elapsed_steps: 0,
+            x_velocity: 0.0,
         }
     }
 
@@ -244,6 +248,7 @@ impl Env for Cheetah {
         debug_assert_eq!(state.qvel.len(), NUM_DOFS);
         self.world = CheetahWorld::new(&state, SOLVER_ITERATIONS);
         self.elapsed_steps = 0;
+        self.x_velocity = 0.0;
         self.observation()
     }
 
@@ -274,6 +279,7 @@ impl Env for Cheetah {
         self.elapsed_steps += 1;
 
         let x_velocity = (self.world.torso_x() - x_before) / (FRAME_SKIP as f64 * TIMESTEP);
+        self.x_velocity = x_velocity;
         let reward_run = self.family.reward_run(self.param, x_velocity);
         let reward_ctrl = -CTRL_COST_WEIGHT * ctrl.iter().map(|c| c * c).sum::<f64>();
         let obs = self.observation();
@@ -302,5 +308,19 @@ impl Env for Cheetah {
                 ("joint_limit_violation", joint_limit_violation),
             ],
         }
+    }
+
+    /// The torso origin (rootx, rootz), the last step's `x_velocity` (0 after a reset) and the
+    /// capsule geoms of [`capsule_segments`] as `[ax, ay, bx, by]`.
+    fn render(&self) -> Option<RenderFrame> {
+        let state = self.world.state();
+        Some(RenderFrame {
+            position: [state.qpos[0], state.qpos[1]],
+            x_velocity: Some(self.x_velocity),
+            capsules: capsule_segments(&self.world)
+                .iter()
+                .map(|s| [s.a[0], s.a[1], s.b[0], s.b[1]])
+                .collect(),
+        })
     }
 }

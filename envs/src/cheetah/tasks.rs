@@ -4,8 +4,9 @@
 use rand::distributions::{Distribution, Uniform};
 use rand::Rng;
 
-use super::env::{Cheetah, CheetahFamily, DEFAULT_HORIZON, MAX_GOAL_VELOCITY, OBS_DIM};
-use super::model::NUM_JOINTS;
+use super::env::{Cheetah, CheetahFamily, DEFAULT_HORIZON, FRAME_SKIP, MAX_GOAL_VELOCITY, OBS_DIM};
+use super::model::{NUM_JOINTS, TIMESTEP};
+use super::render::CAPSULE_RADIUS;
 use crate::env::Env;
 use crate::task::{Task, TaskDistribution};
 
@@ -89,5 +90,33 @@ impl TaskDistribution for CheetahTasks {
 
     fn horizon(&self) -> usize {
         self.horizon
+    }
+
+    /// [`TIMESTEP`] · [`FRAME_SKIP`] = 0.05 s.
+    fn dt(&self) -> f64 {
+        TIMESTEP * FRAME_SKIP as f64
+    }
+
+    /// [`CAPSULE_RADIUS`].
+    fn capsule_radius(&self) -> f64 {
+        CAPSULE_RADIUS
+    }
+
+    /// Accepts exactly one parameter of the family ([`CheetahFamily::is_valid_param`]): a target
+    /// velocity in [0, 2], or a direction 1 or -1.
+    fn check_task(&self, params: &[f64]) -> Result<Task, String> {
+        if params.len() == 1 && self.family.is_valid_param(params[0]) {
+            return Ok(Task {
+                params: params.to_vec(),
+            });
+        }
+        Err(format!(
+            "invalid task {params:?} for {}: expected {}",
+            self.name(),
+            match self.family {
+                CheetahFamily::Velocity => "one target velocity in [0, 2]",
+                CheetahFamily::Direction => "one direction, 1 or -1",
+            }
+        ))
     }
 }
