@@ -24,7 +24,8 @@
 //! (`m_c (3r² + 4h²)/12 + 2/5 m_s r² + m_s · 2h (3r + 4h)/8`, `m_c`/`m_s` the cylinder/sphere
 //! shares). `half_cheetah.xml` then rescales every mass and inertia with
 //! `<compiler settotalmass="14">`: the density-1000 masses sum to 21.18 kg, so all are multiplied
-//! by 14 / 21.18 ([`TOTAL_MASS`]; DESIGN.md §1 leaves the rescale out). The resulting body masses,
+//! by 14 / 21.18 ([`TOTAL_MASS`]; a description of the model that lists only the density-1000
+//! masses misses this rescale). The resulting body masses,
 //! inertias and centers of mass equal MuJoCo's compiled model (a test pins them). The masses are
 //! set explicitly per collider through `ColliderBuilder::mass_properties`, and Rapier sums the
 //! torso and head into the torso body.
@@ -48,6 +49,11 @@
 //! bodies never sleep. Rapier runs [`SOLVER_ITERATIONS`] = 2 substeps per physics step.
 //!
 //! # Joint type and solver iterations (measured)
+//!
+//! One-off experiments: the rows other than the chosen one were measured with variants of this
+//! file that are not kept in the repository (other joint types and solver settings), so only the
+//! chosen row can be re-measured (`metarl bench envs --env cheetah-vel`, `metarl bench soak --env
+//! cheetah-vel`); the table records why the chosen setting was chosen.
 //!
 //! Release build, one thread, random actions uniform in [-1, 1]^6, noise-free reset every 200
 //! env steps, 1e5 env steps per row (2026-11-22, on the 2 cores shared with a training run: rates
@@ -76,6 +82,10 @@
 //! multibody joints are 2-4x slower.
 //!
 //! # Limit overshoot against cost (measured)
+//!
+//! As above, the rows other than the chosen one come from variants that are not kept; the chosen
+//! row is re-measured by `metarl bench soak --env cheetah-vel --steps 1000000` (overshoot,
+//! penetration) and `metarl bench envs --env cheetah-vel` (speed).
 //!
 //! Overshoot and penetration: worst over one `metarl bench soak --env cheetah-vel --steps 1000000`
 //! (random actions, 5000 episodes with reset noise, so penetration includes feet started in the
