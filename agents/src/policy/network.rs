@@ -28,18 +28,11 @@ thread_local! {
     static DEVICE: RefCell<Option<Device>> = const { RefCell::new(None) };
 }
 
-/// This thread's device. Each worker thread gets its own (its own allocation cache, no lock
-/// shared between workers). The first call also pins dfdx's matrix kernels to one thread: the
-/// sampler and the meta-learner parallelize over tasks themselves, which keeps every reduction
-/// in a fixed order (bit-identical results for any worker count).
+/// This thread's device. Each thread gets its own (its own allocation cache, no lock shared
+/// between workers). The device's matrix kernels split large products over the rayon pool they
+/// run in; [`crate::parallel::parallel_map`] runs its work items in a single-thread pool (see
+/// [`crate::parallel`]). No process-global state is set up here.
 pub fn device() -> Device {
-    static SINGLE_THREADED_KERNELS: std::sync::Once = std::sync::Once::new();
-    SINGLE_THREADED_KERNELS.call_once(|| {
-        // Fails only if a global pool already exists, which then is the caller's choice.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build_global();
-    });
     DEVICE.with(|d| d.borrow_mut().get_or_insert_with(Device::default).clone())
 }
 
