@@ -278,6 +278,15 @@ mod tests {
     }
 
     #[test]
+    fn advantages_report_a_degenerate_baseline_fit() {
+        // NaN rewards: every ridge fails, the baseline falls back to zero weights.
+        let obs = vec![0.0; 8];
+        let rewards = [0.0, f64::NAN, 0.0, 0.0];
+        let (_, fit) = advantages(&obs, 2, &rewards, &[4], &[false], 0.99, 1.0, true);
+        assert_eq!(fit, FitOutcome::ZeroFallback);
+    }
+
+    #[test]
     fn advantages_fit_the_linear_baseline_then_apply_gae() {
         let obs_dim = 2;
         let lengths = [30, 12, 30];

@@ -2,9 +2,9 @@
 //!
 //! One forward, generic over the tape, serves sampling (no tape) and differentiation (a tape on
 //! every parameter). ReLU nets can run with their on/off pattern frozen (a [`ReluPattern`] taken at
-//! a base point), which makes the network a fixed multilinear function of its parameters: the exact
-//! Hessian of a ReLU net is the Hessian of that function, so central differences of gradients
-//! evaluated with the frozen pattern are accurate (see `derivatives`).
+//! a base point), which makes the network a fixed multilinear function of its parameters: away
+//! from kinks the Hessian of a ReLU net is the Hessian of that function, so central differences
+//! of gradients evaluated with the frozen pattern approximate it to O(ε²) (see `derivatives`).
 
 use std::cell::RefCell;
 
