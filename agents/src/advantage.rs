@@ -16,7 +16,7 @@
 //!   observation after the last step, so the baseline prediction there is not available; 0 is used,
 //!   which is what the MAML paper's code does (rllab and pytorch-maml-rl with the linear baseline).
 
-use crate::baseline::LinearFeatureBaseline;
+use crate::baseline::{FitOutcome, LinearFeatureBaseline};
 
 /// `epsilon` added to the standard deviation in [`normalize`] (pytorch-maml-rl `weighted_normalize`).
 pub const NORMALIZE_EPS: f64 = 1e-8;
@@ -116,7 +116,8 @@ pub fn normalize(advantages: &mut [f64]) {
 /// [`gae`] (Schulman et al. 2016, eq. 16) and, if `normalize` is set, [`normalize`] them.
 ///
 /// `obs` is `(total_steps x obs_dim)` row-major; the other slices follow [`gae`]. The baseline fit
-/// never fails (see [`LinearFeatureBaseline::fit`]).
+/// never fails (see [`LinearFeatureBaseline::fit`]); its [`FitOutcome`] (whether the ridge had to
+/// be escalated or the weights fell back to zero) is returned with the advantages.
 ///
 /// # Panics
 /// If the slice lengths disagree with `obs_dim` and `episode_lengths`.
@@ -131,15 +132,15 @@ pub fn advantages(
     gamma: f64,
     lambda: f64,
     normalize: bool,
-) -> Vec<f64> {
+) -> (Vec<f64>, FitOutcome) {
     let mut baseline = LinearFeatureBaseline::new(obs_dim);
-    baseline.fit(obs, rewards, episode_lengths, gamma);
+    let fit = baseline.fit(obs, rewards, episode_lengths, gamma);
     let values = baseline.predict(obs, episode_lengths);
     let mut adv = gae(rewards, &values, episode_lengths, terminated, gamma, lambda);
     if normalize {
         self::normalize(&mut adv);
     }
-    adv
+    (adv, fit)
 }
 
 fn check_steps(name: &str, len: usize, episode_lengths: &[usize]) {
@@ -277,6 +278,15 @@ mod tests {
     }
 
     #[test]
+    fn advantages_report_a_degenerate_baseline_fit() {
+        // NaN rewards: every ridge fails, the baseline falls back to zero weights.
+        let obs = vec![0.0; 8];
+        let rewards = [0.0, f64::NAN, 0.0, 0.0];
+        let (_, fit) = advantages(&obs, 2, &rewards, &[4], &[false], 0.99, 1.0, true);
+        assert_eq!(fit, FitOutcome::ZeroFallback);
+    }
+
+    #[test]
     fn advantages_fit_the_linear_baseline_then_apply_gae() {
         let obs_dim = 2;
         let lengths = [30, 12, 30];
@@ -294,7 +304,7 @@ mod tests {
         let values = baseline.predict(&obs, &lengths);
         let expected = gae(&rewards, &values, &lengths, &terminated, gamma, lambda);
 
-        let adv = advantages(
+        let (adv, fit) = advantages(
             &obs,
             obs_dim,
             &rewards,
@@ -305,8 +315,9 @@ mod tests {
             false,
         );
         assert_eq!(adv, expected);
+        assert_eq!(fit, FitOutcome::Solved);
 
-        let adv_n = advantages(
+        let (adv_n, _) = advantages(
             &obs,
             obs_dim,
             &rewards,

@@ -38,6 +38,45 @@ pub const INITIAL_REG_COEFF: f64 = 1e-5;
 /// after `1 + MAX_REG_RETRIES` failed attempts the fit falls back to zero weights.
 pub const MAX_REG_RETRIES: usize = 10;
 
+/// How a [`LinearFeatureBaseline`] fit went (the fit itself never fails).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FitOutcome {
+    /// Solved with the initial ridge coefficient [`INITIAL_REG_COEFF`].
+    Solved,
+    /// Solved only after escalating the ridge coefficient, to the value given
+    /// (`1e-5 · 10^k`, `k >= 1`): the features were (numerically) rank deficient.
+    RidgeEscalated(f64),
+    /// Every attempt failed (e.g. non-finite rewards or observations): zero weights.
+    ZeroFallback,
+}
+
+/// Counts of baseline fits that needed help, summed over any number of fits (e.g. one
+/// meta-iteration). Fits that fell back to zero weights count only as fallbacks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FitCounts {
+    /// Fits that succeeded only with an escalated ridge coefficient.
+    pub ridge_escalations: u64,
+    /// Fits that fell back to zero weights.
+    pub zero_fallbacks: u64,
+}
+
+impl FitCounts {
+    /// Counts one fit.
+    pub fn record(&mut self, outcome: FitOutcome) {
+        match outcome {
+            FitOutcome::Solved => {}
+            FitOutcome::RidgeEscalated(_) => self.ridge_escalations += 1,
+            FitOutcome::ZeroFallback => self.zero_fallbacks += 1,
+        }
+    }
+
+    /// Adds the counts of other fits.
+    pub fn add(&mut self, other: FitCounts) {
+        self.ridge_escalations += other.ridge_escalations;
+        self.zero_fallbacks += other.zero_fallbacks;
+    }
+}
+
 /// rllab's `LinearFeatureBaseline`: `V(s_t) = w · phi(o_t, t)`, refitted per task by ridge regression
 /// of the discounted returns-to-go on the features (see the module documentation for `phi`).
 ///
@@ -94,20 +133,33 @@ impl LinearFeatureBaseline {
     /// and is multiplied by 10 while the Cholesky factorization fails or the solution is not finite,
     /// at most [`MAX_REG_RETRIES`] times; if every attempt fails (e.g. non-finite rewards or
     /// observations) the weights are set to zero and [`reg_coeff`](Self::reg_coeff) returns `None`.
+    /// The returned [`FitOutcome`] says which of these happened.
     ///
     /// # Panics
     /// If the slice lengths disagree with `obs_dim` and `episode_lengths`.
-    pub fn fit(&mut self, obs: &[f64], rewards: &[f64], episode_lengths: &[usize], gamma: f64) {
+    pub fn fit(
+        &mut self,
+        obs: &[f64],
+        rewards: &[f64],
+        episode_lengths: &[usize],
+        gamma: f64,
+    ) -> FitOutcome {
         let returns = discounted_returns(rewards, episode_lengths, gamma);
-        self.fit_returns(obs, &returns, episode_lengths);
+        self.fit_returns(obs, &returns, episode_lengths)
     }
 
     /// Fit the weights to given regression targets `returns` (one per time step), e.g. returns-to-go
-    /// computed elsewhere. Same layout, regularization and guarantees as [`fit`](Self::fit).
+    /// computed elsewhere. Same layout, regularization, guarantees and outcome as
+    /// [`fit`](Self::fit).
     ///
     /// # Panics
     /// If the slice lengths disagree with `obs_dim` and `episode_lengths`.
-    pub fn fit_returns(&mut self, obs: &[f64], returns: &[f64], episode_lengths: &[usize]) {
+    pub fn fit_returns(
+        &mut self,
+        obs: &[f64],
+        returns: &[f64],
+        episode_lengths: &[usize],
+    ) -> FitOutcome {
         let total_steps = check_layout(obs, self.obs_dim, episode_lengths);
         assert_eq!(
             returns.len(),
@@ -139,10 +191,16 @@ impl LinearFeatureBaseline {
             Some((w, reg)) => {
                 self.weights.copy_from_slice(w.as_slice());
                 self.reg_coeff = Some(reg);
+                if reg == INITIAL_REG_COEFF {
+                    FitOutcome::Solved
+                } else {
+                    FitOutcome::RidgeEscalated(reg)
+                }
             }
             None => {
                 self.weights.fill(0.0);
                 self.reg_coeff = None;
+                FitOutcome::ZeroFallback
             }
         }
     }
@@ -326,7 +384,7 @@ mod tests {
         }
 
         let mut b = LinearFeatureBaseline::new(obs_dim);
-        b.fit(&obs, &rewards, &lengths, gamma);
+        assert_eq!(b.fit(&obs, &rewards, &lengths, gamma), FitOutcome::Solved);
         assert_eq!(b.reg_coeff(), Some(INITIAL_REG_COEFF));
         // Exact up to the ridge bias of reg = 1e-5 (relative 2.4e-8 measured here); the weights of
         // the nearly collinear time polynomial absorb most of that bias.
@@ -426,7 +484,8 @@ mod tests {
     #[test]
     fn fit_with_non_finite_returns_falls_back_to_zero_weights() {
         let mut b = LinearFeatureBaseline::new(1);
-        b.fit(&[0.1, 0.2, 0.3], &[1.0, f64::NAN, 1.0], &[3], 0.99);
+        let outcome = b.fit(&[0.1, 0.2, 0.3], &[1.0, f64::NAN, 1.0], &[3], 0.99);
+        assert_eq!(outcome, FitOutcome::ZeroFallback);
         assert_eq!(b.reg_coeff(), None);
         assert!(b.weights().iter().all(|&w| w == 0.0));
         assert_eq!(b.predict(&[0.1, 0.2, 0.3], &[3]), vec![0.0; 3]);
@@ -440,6 +499,26 @@ mod tests {
         let (w, reg) = solve_ridge(&xtx, &xty).expect("succeeds once reg > 1");
         assert!((reg - 10.0).abs() < 1e-9, "reg {reg}");
         assert!((w[0] - 1.0).abs() < 1e-9, "w {w}");
+    }
+
+    #[test]
+    fn fit_counts_tell_escalations_from_fallbacks() {
+        let mut counts = FitCounts::default();
+        for outcome in [
+            FitOutcome::Solved,
+            FitOutcome::RidgeEscalated(1e-3),
+            FitOutcome::ZeroFallback,
+            FitOutcome::RidgeEscalated(10.0),
+        ] {
+            counts.record(outcome);
+        }
+        assert_eq!(
+            counts,
+            FitCounts {
+                ridge_escalations: 2,
+                zero_fallbacks: 1
+            }
+        );
     }
 
     #[test]

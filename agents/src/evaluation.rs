@@ -5,7 +5,7 @@
 use metarl_envs::TaskDistribution;
 use serde::{Deserialize, Serialize};
 
-use crate::maml::{adapt_task, AdvantageSettings};
+use crate::maml::{adapt_task, AdaptRequest, AdvantageSettings};
 use crate::parallel::parallel_map;
 use crate::policy::PolicySpec;
 use crate::sampler::EnvPool;
@@ -98,6 +98,8 @@ fn mean(x: &[f64]) -> f64 {
 /// Evaluates the policy `theta` by adapting it to `protocol.tasks` tasks of `set` drawn with
 /// `seed`. Task `i`'s episodes at step `s` use seeds derived from (seed, i, s, episode), so every
 /// method evaluated with the same seed meets the same tasks and the same episode seeds.
+/// `workers` threads adapt tasks in parallel (`0` = all available cores, see
+/// [`crate::parallel::resolve_workers`]); results do not depend on it.
 pub fn evaluate_adaptation(
     dist: &dyn TaskDistribution,
     spec: &PolicySpec,
@@ -114,16 +116,17 @@ pub fn evaluate_adaptation(
         tasks.len(),
         || EnvPool::new(dist),
         |pool, i| {
-            adapt_task(
-                pool,
+            let request = AdaptRequest {
                 spec,
                 theta,
-                &tasks[i],
-                &lrs,
-                protocol.episodes,
-                &protocol.advantages,
-                |stage, e| derive_seed(seed, episode_stream, &[i as u64, stage as u64, e as u64]),
-            )
+                task: &tasks[i],
+                lrs: &lrs,
+                episodes: protocol.episodes,
+                advantages: &protocol.advantages,
+            };
+            adapt_task(pool, &request, |stage, e| {
+                derive_seed(seed, episode_stream, &[i as u64, stage as u64, e as u64])
+            })
             .returns()
         },
     );

@@ -1,5 +1,9 @@
 //! metarl-agents: the Gaussian MLP policy and its derivatives, the linear feature baseline,
 //! the parallel episode sampler and MAML-TRPO (Finn et al. 2017, arXiv 1703.03400).
+//!
+//! The root crate drives learners through [`MetaLearner`] (see [`learner`] for how a new
+//! learner plugs in). The modules stay public for the pieces the root crate uses directly
+//! (seeding, the sampler, evaluation); the re-exports below are the curated surface.
 
 #![warn(missing_docs)]
 
@@ -7,6 +11,7 @@ pub mod advantage;
 pub mod baseline;
 pub mod episodes;
 pub mod evaluation;
+pub mod learner;
 pub mod maml;
 pub mod parallel;
 pub mod policy;
@@ -15,6 +20,10 @@ pub mod seeding;
 pub mod trpo;
 
 pub use episodes::EpisodeBatch;
-pub use maml::{IterationMetrics, MamlConfig, MamlTrpo};
+pub use evaluation::{AdaptationCurve, EvalProtocol, TaskSet};
+pub use learner::{LearnerError, MetaLearner};
+pub use maml::{IterationMetrics, MamlConfig, MamlTrpo, MamlTrpoSettings};
+pub use parallel::resolve_workers;
 pub use policy::{Activation, PolicySpec};
+pub use sampler::{EpisodeEvent, EpisodeObserver};
 pub use trpo::TrpoConfig;

@@ -11,7 +11,7 @@
 //! results were produced this way: on 2D navigation a policy with sigma = 1 moves +-0.1 per step
 //! instead of saturating the clip at every step.
 
-use metarl_envs::{BoxSpace, Env, Task, TaskDistribution};
+use metarl_envs::{BoxSpace, Env, Step, Task, TaskDistribution};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -84,18 +84,79 @@ struct Running {
     done: bool,
 }
 
-/// Samples `episodes` episodes of `task` with the Gaussian policy `theta`, in lock step.
-/// Episode `e` draws its env reset seed and its action noise from `episode_seed(e)`.
-/// Actions are recorded as sampled in the normalized box (a = mu + sigma * xi), then mapped onto
-/// the env's action box by [`ActionScaling`]; the env clips them.
+/// One event of an episode in progress, for observers (e.g. a recorder of frames).
+#[derive(Clone, Copy, Debug)]
+pub enum EpisodeEvent<'a> {
+    /// Episode `episode` was reset; `obs` is its first observation.
+    Reset {
+        /// Index of the episode in its batch.
+        episode: usize,
+        /// The observation returned by the reset.
+        obs: &'a [f64],
+    },
+    /// Episode `episode` took a step (its last one if `step.terminated || step.truncated`).
+    Step {
+        /// Index of the episode in its batch.
+        episode: usize,
+        /// The transition as the env returned it.
+        step: &'a Step,
+    },
+}
+
+/// Sees every event of the episodes a sampler runs, with the env right after the event (e.g. to
+/// read poses for a frame). The episodes of a batch run in lock step, so the events of different
+/// episodes interleave: all resets first (in episode order), then one step of every running
+/// episode per time step (in episode order).
+pub trait EpisodeObserver {
+    /// Called once per event.
+    fn observe(&mut self, event: EpisodeEvent<'_>, env: &dyn Env);
+}
+
+/// The observer that ignores everything.
+impl EpisodeObserver for () {
+    fn observe(&mut self, _event: EpisodeEvent<'_>, _env: &dyn Env) {}
+}
+
+/// What [`sample_task`] samples: `episodes` episodes of `task` with the Gaussian policy `theta`.
+#[derive(Clone, Copy, Debug)]
+pub struct SampleRequest<'a> {
+    /// The policy architecture.
+    pub spec: &'a PolicySpec,
+    /// The policy parameters.
+    pub theta: &'a [f64],
+    /// The task every episode runs on.
+    pub task: &'a Task,
+    /// Number of episodes (run in lock step).
+    pub episodes: usize,
+}
+
+/// Samples `request.episodes` episodes of `request.task` with the Gaussian policy
+/// `request.theta`, in lock step. Episode `e` draws its env reset seed and its action noise from
+/// `episode_seed(e)`. Actions are recorded as sampled in the normalized box
+/// (a = mu + sigma * xi), then mapped onto the env's action box by [`ActionScaling`]; the env
+/// clips them.
 pub fn sample_task(
     pool: &mut EnvPool<'_>,
-    spec: &PolicySpec,
-    theta: &[f64],
-    task: &Task,
-    episodes: usize,
+    request: &SampleRequest<'_>,
     episode_seed: impl Fn(usize) -> u64,
 ) -> EpisodeBatch {
+    sample_task_observed(pool, request, episode_seed, &mut ())
+}
+
+/// [`sample_task`], showing every reset and step to `observer` as it happens. The episodes are
+/// the same as without an observer.
+pub fn sample_task_observed(
+    pool: &mut EnvPool<'_>,
+    request: &SampleRequest<'_>,
+    episode_seed: impl Fn(usize) -> u64,
+    observer: &mut dyn EpisodeObserver,
+) -> EpisodeBatch {
+    let SampleRequest {
+        spec,
+        theta,
+        task,
+        episodes,
+    } = *request;
     let (obs_dim, act_dim) = (spec.obs_dim, spec.act_dim);
     let net = Network::new(spec, theta);
     let std: Vec<f64> = net.log_std().iter().map(|ls| ls.exp()).collect();
@@ -108,6 +169,13 @@ pub fn sample_task(
             let mut rng = ChaCha8Rng::seed_from_u64(episode_seed(e));
             env.set_task(task);
             let obs = env.reset(rng.next_u64());
+            observer.observe(
+                EpisodeEvent::Reset {
+                    episode: e,
+                    obs: &obs,
+                },
+                env.as_ref(),
+            );
             Running {
                 rng,
                 obs,
@@ -134,6 +202,13 @@ pub fn sample_task(
             }
             scaling.to_env(&action, &mut env_action);
             let step = envs[e].step(&env_action);
+            observer.observe(
+                EpisodeEvent::Step {
+                    episode: e,
+                    step: &step,
+                },
+                envs[e].as_ref(),
+            );
             ep.record.obs.extend(&ep.obs);
             ep.record.actions.extend(&action);
             ep.record.rewards.push(step.reward);

@@ -1,6 +1,6 @@
 //! Trust-region policy optimization on flat parameter vectors (Schulman et al. 2015): conjugate
 //! gradient on a metric-vector product, the step scaled to the KL radius, and a backtracking line
-//! search on the exact KL. MAML-TRPO and the TRPO-trained baselines share it.
+//! search on the closed-form KL (not its quadratic model). MAML-TRPO and the TRPO-trained baselines share it.
 
 use serde::{Deserialize, Serialize};
 
@@ -106,7 +106,7 @@ pub fn conjugate_gradient(
     CgSolution { x, x_ax }
 }
 
-/// The value of the objective and the exact KL at one candidate.
+/// The value of the objective and the closed-form mean KL at one candidate.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Candidate {
     /// Surrogate loss (lower is better).
@@ -136,7 +136,7 @@ pub struct TrpoStep {
 
 /// One TRPO update of `theta` minimizing a surrogate with gradient `gradient` at `theta`, where
 /// `surrogate_before` is its value there. `metric(v)` is the KL Hessian times v (without damping);
-/// `evaluate(theta')` gives the surrogate and the exact KL of a candidate. The step
+/// `evaluate(theta')` gives the surrogate and the closed-form KL of a candidate. The step
 /// x = CG(M + damping I, g) is scaled to sqrt(2 max_kl / x.Mx) and shrunk by `backtrack_ratio`
 /// until the surrogate improves and KL <= max_kl; otherwise theta is kept. Non-finite candidates
 /// are never accepted.
@@ -265,9 +265,17 @@ mod tests {
             surrogate: dot(&g, t),
             kl: 50.0 * dot(t, &spd_product(t)),
         });
+        // The KL of step fraction f is 100 f^2 max_kl: the first accepted fraction is
+        // 0.8^11 (0.8^10 gives 1.15 max_kl), the 12th step, with KL 100 * 0.8^22 * max_kl (up to
+        // the CG damping, relative 3e-6 here).
         assert!(step.accepted);
-        assert!(step.line_search_steps > 1);
-        assert!(step.kl <= config.max_kl);
+        assert_eq!(step.line_search_steps, 12);
+        let expected_kl = 100.0 * 0.8f64.powi(22) * config.max_kl;
+        assert!(
+            (step.kl - expected_kl).abs() < 1e-4 * expected_kl,
+            "kl {} vs {expected_kl}",
+            step.kl
+        );
         // A surrogate that never improves keeps theta.
         let kept = trpo_step(&config, &[0.5; 3], &g, 0.0, spd_product, |_| Candidate {
             surrogate: 1.0,

@@ -4,13 +4,14 @@
 
 use std::time::{Duration, Instant};
 
-use metarl_envs::Task;
+use metarl_envs::{Env, Task};
 
 use super::loss_rows::LossRows;
 use crate::advantage::advantages;
+use crate::baseline::{FitCounts, FitOutcome};
 use crate::episodes::EpisodeBatch;
 use crate::policy::PolicySpec;
-use crate::sampler::{sample_task, EnvPool};
+use crate::sampler::{sample_task_observed, EnvPool, EpisodeEvent, EpisodeObserver, SampleRequest};
 
 /// How advantages are estimated from one task's episodes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -24,8 +25,9 @@ pub struct AdvantageSettings {
 }
 
 impl AdvantageSettings {
-    /// Linear-feature-baseline GAE advantages of every row of `episodes`.
-    pub fn advantages(&self, episodes: &EpisodeBatch) -> Vec<f64> {
+    /// Linear-feature-baseline GAE advantages of every row of `episodes`, and how the baseline
+    /// fit went.
+    pub fn advantages(&self, episodes: &EpisodeBatch) -> (Vec<f64>, FitOutcome) {
         advantages(
             &episodes.obs,
             episodes.obs_dim,
@@ -52,12 +54,14 @@ pub struct PolicyGradientData {
     pub advantages: Vec<f64>,
     /// The loss rows (weights `−A_t / N`).
     pub loss: LossRows,
+    /// How the linear baseline behind the advantages was fitted.
+    pub baseline_fit: FitOutcome,
 }
 
 impl PolicyGradientData {
     /// Computes advantages and loss weights for `episodes` sampled with `theta`.
     pub fn new(theta: Vec<f64>, episodes: EpisodeBatch, settings: &AdvantageSettings) -> Self {
-        let advantages = settings.advantages(&episodes);
+        let (advantages, baseline_fit) = settings.advantages(&episodes);
         let loss = LossRows::policy_gradient(
             &episodes.obs,
             episodes.obs_dim,
@@ -70,6 +74,7 @@ impl PolicyGradientData {
             episodes,
             advantages,
             loss,
+            baseline_fit,
         }
     }
 
@@ -115,6 +120,16 @@ impl Adaptation {
         r
     }
 
+    /// Baseline fits of the inner steps that needed an escalated ridge or fell back to zero
+    /// weights (the final batch has no advantages here).
+    pub fn baseline_fits(&self) -> FitCounts {
+        let mut counts = FitCounts::default();
+        for step in &self.steps {
+            counts.record(step.data.baseline_fit);
+        }
+        counts
+    }
+
     /// Env steps sampled in total.
     pub fn env_steps(&self) -> usize {
         self.steps
@@ -125,28 +140,92 @@ impl Adaptation {
     }
 }
 
-/// Adapts `theta` to `task`: for each learning rate α_j, samples `episodes` episodes with θ_j,
-/// takes θ_{j+1} = θ_j − α_j ∇L_j(θ_j), and finally samples `episodes` episodes with θ_k.
-/// Episode `e` of stage `j` (j = k is the final batch) uses seed `episode_seed(j, e)`.
-#[allow(clippy::too_many_arguments)]
+/// What [`adapt_task`] does: adapt `theta` to `task` with one inner step per learning rate in
+/// `lrs`, sampling `episodes` episodes per stage.
+#[derive(Clone, Copy, Debug)]
+pub struct AdaptRequest<'a> {
+    /// The policy architecture.
+    pub spec: &'a PolicySpec,
+    /// The parameters to adapt (θ_0).
+    pub theta: &'a [f64],
+    /// The task to adapt to.
+    pub task: &'a Task,
+    /// Learning rate α_j of each inner step (none: no inner step, only the final batch).
+    pub lrs: &'a [f64],
+    /// Episodes sampled per stage (K).
+    pub episodes: usize,
+    /// Advantage estimation of the inner steps.
+    pub advantages: &'a AdvantageSettings,
+}
+
+/// Sees the episodes of an adaptation as they are sampled: stage `j < k` is the batch sampled
+/// with θ_j for inner step `j`, stage `k = lrs.len()` is the final batch sampled with θ_k.
+pub trait StageObserver {
+    /// Called once per event of every episode (see [`EpisodeObserver`] for the order).
+    fn observe(&mut self, stage: usize, event: EpisodeEvent<'_>, env: &dyn Env);
+}
+
+/// The observer that ignores everything.
+impl StageObserver for () {
+    fn observe(&mut self, _stage: usize, _event: EpisodeEvent<'_>, _env: &dyn Env) {}
+}
+
+/// An [`EpisodeObserver`] that forwards to a [`StageObserver`] with a fixed stage.
+struct AtStage<'o> {
+    stage: usize,
+    observer: &'o mut dyn StageObserver,
+}
+
+impl EpisodeObserver for AtStage<'_> {
+    fn observe(&mut self, event: EpisodeEvent<'_>, env: &dyn Env) {
+        self.observer.observe(self.stage, event, env);
+    }
+}
+
+/// Adapts `request.theta` to `request.task`: for each learning rate α_j, samples
+/// `request.episodes` episodes with θ_j, takes θ_{j+1} = θ_j − α_j ∇L_j(θ_j), and finally samples
+/// `request.episodes` episodes with θ_k. Episode `e` of stage `j` (j = k is the final batch) uses
+/// seed `episode_seed(j, e)`.
 pub fn adapt_task(
     pool: &mut EnvPool<'_>,
-    spec: &PolicySpec,
-    theta: &[f64],
-    task: &Task,
-    lrs: &[f64],
-    episodes: usize,
-    settings: &AdvantageSettings,
+    request: &AdaptRequest<'_>,
     episode_seed: impl Fn(usize, usize) -> u64,
 ) -> Adaptation {
+    adapt_task_observed(pool, request, episode_seed, &mut ())
+}
+
+/// [`adapt_task`], showing every episode event of every stage to `observer` as it happens. The
+/// adaptation is the same as without an observer.
+pub fn adapt_task_observed(
+    pool: &mut EnvPool<'_>,
+    request: &AdaptRequest<'_>,
+    episode_seed: impl Fn(usize, usize) -> u64,
+    observer: &mut dyn StageObserver,
+) -> Adaptation {
+    let AdaptRequest {
+        spec,
+        theta,
+        task,
+        lrs,
+        episodes,
+        advantages: settings,
+    } = *request;
     let mut current = theta.to_vec();
     let mut steps = Vec::with_capacity(lrs.len());
     let mut sampling_time = Duration::ZERO;
     let mut sample = |theta: &[f64], stage: usize| {
         let t = Instant::now();
-        let batch = sample_task(pool, spec, theta, task, episodes, |e| {
-            episode_seed(stage, e)
-        });
+        let request = SampleRequest {
+            spec,
+            theta,
+            task,
+            episodes,
+        };
+        let mut at_stage = AtStage {
+            stage,
+            observer: &mut *observer,
+        };
+        let batch = sample_task_observed(pool, &request, |e| episode_seed(stage, e), &mut at_stage);
         sampling_time += t.elapsed();
         batch
     };

@@ -51,11 +51,6 @@ impl LossRows {
         self.weights.len()
     }
 
-    /// The observations (rows x obs_dim).
-    pub fn obs(&self) -> &[f64] {
-        &self.obs
-    }
-
     /// The same loss estimated on a subset of rows: weights scaled by N / m so the subsample
     /// estimates the same mean.
     pub fn subsample(&self, rows: &[usize]) -> Self {

@@ -4,19 +4,24 @@
 //! 1. draw a meta-batch of tasks;
 //! 2. per task (in parallel): sample K episodes with θ, adapt θ' = θ − α ∇L_in(θ) (repeat for
 //!    more inner steps), sample K validation episodes with θ';
-//! 3. meta-gradient g = mean_i (I − α H_i) ∇_{θ'} L_out,i (second order; FOMAML drops H);
+//! 3. meta-gradient g = mean_i (I − α H_i) ∇_{θ'} L_out,i (Finn et al.'s estimator, which
+//!    ignores how the inner batches' distribution depends on θ, see
+//!    [`super::task_objective`]; FOMAML drops H);
 //! 4. TRPO: x = CG(M + λI, g) with M = mean_i J_i^T F_i J_i, step scaled to the KL radius,
 //!    backtracking until the surrogate improves with KL ≤ max_kl on the adapted policies.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use metarl_envs::TaskDistribution;
 use serde::{Deserialize, Serialize};
 
-use super::adaptation::{adapt_task, AdvantageSettings};
+use super::adaptation::{adapt_task, AdaptRequest, AdvantageSettings};
 use super::config::MamlConfig;
 use super::task_objective::TaskObjective;
-use crate::parallel::parallel_map;
+use crate::baseline::FitCounts;
+use crate::learner::{LearnerError, MetaLearner};
+use crate::parallel::{parallel_map, resolve_workers};
 use crate::policy::PolicySpec;
 use crate::sampler::EnvPool;
 use crate::seeding::{derive_rng, derive_seed, Stream};
@@ -62,11 +67,34 @@ pub struct IterationMetrics {
     pub seconds_cg: f64,
     /// Seconds in the line search.
     pub seconds_line_search: f64,
+    /// Linear-baseline fits of this iteration (every task's inner batches and validation batch)
+    /// that succeeded only after escalating the ridge coefficient beyond 1e-5 (numerically rank
+    /// deficient features).
+    #[serde(default)]
+    pub baseline_ridge_escalations: u64,
+    /// Linear-baseline fits of this iteration that failed at every ridge coefficient (e.g.
+    /// non-finite rewards) and fell back to zero weights (advantages = returns-to-go).
+    #[serde(default)]
+    pub baseline_zero_fallbacks: u64,
+}
+
+/// Settings of a [`MamlTrpo`] learner besides the task distribution, the policy and θ.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MamlTrpoSettings {
+    /// Inner loop and meta-batch.
+    pub maml: MamlConfig,
+    /// The TRPO meta-optimizer.
+    pub trpo: TrpoConfig,
+    /// Run seed: every random draw derives from (seed, iteration, …).
+    pub seed: u64,
+    /// Threads that sample and differentiate tasks in parallel (`0` = all available cores, see
+    /// [`resolve_workers`]); results do not depend on it.
+    pub workers: usize,
 }
 
 /// A MAML-TRPO meta-learner: the meta-parameters and everything needed to update them.
-pub struct MamlTrpo<'a> {
-    dist: &'a dyn TaskDistribution,
+pub struct MamlTrpo {
+    dist: Arc<dyn TaskDistribution>,
     spec: PolicySpec,
     maml: MamlConfig,
     trpo: TrpoConfig,
@@ -75,45 +103,40 @@ pub struct MamlTrpo<'a> {
     theta: Vec<f64>,
 }
 
-impl<'a> MamlTrpo<'a> {
-    /// A learner over `dist` starting from `theta`. `workers` threads sample and differentiate
-    /// tasks in parallel; results do not depend on it. With `maml.inner_steps = 0` there is no
+impl MamlTrpo {
+    /// A learner over `dist` starting from `theta`. With `maml.inner_steps = 0` there is no
     /// inner loop: θ' = θ and the update is plain TRPO on tasks drawn from `dist` (the paper's
     /// pretrained and oracle baselines).
+    ///
+    /// # Errors
+    /// [`LearnerError::WrongLength`] if `theta` does not have `spec.num_params()` entries.
     pub fn new(
-        dist: &'a dyn TaskDistribution,
+        dist: Arc<dyn TaskDistribution>,
         spec: PolicySpec,
-        maml: MamlConfig,
-        trpo: TrpoConfig,
-        seed: u64,
-        workers: usize,
         theta: Vec<f64>,
-    ) -> Self {
-        assert_eq!(theta.len(), spec.num_params(), "theta matches the policy");
-        MamlTrpo {
+        settings: MamlTrpoSettings,
+    ) -> Result<Self, LearnerError> {
+        check_theta(&spec, &theta)?;
+        let MamlTrpoSettings {
+            maml,
+            trpo,
+            seed,
+            workers,
+        } = settings;
+        Ok(MamlTrpo {
             dist,
             spec,
             maml,
             trpo,
             seed,
-            workers: workers.max(1),
+            workers: resolve_workers(workers),
             theta,
-        }
+        })
     }
 
     /// The current meta-parameters.
     pub fn theta(&self) -> &[f64] {
         &self.theta
-    }
-
-    /// Replaces the meta-parameters (resuming from a checkpoint).
-    pub fn set_theta(&mut self, theta: Vec<f64>) {
-        assert_eq!(
-            theta.len(),
-            self.spec.num_params(),
-            "theta matches the policy"
-        );
-        self.theta = theta;
     }
 
     /// The policy architecture.
@@ -140,7 +163,7 @@ impl<'a> MamlTrpo<'a> {
         let settings = self.advantage_settings();
         let lrs = maml.inner_lrs();
         let theta = &self.theta;
-        let dist = self.dist;
+        let dist = self.dist.as_ref();
 
         // 2. Adapt every task (sampling + inner gradients), then prepare its objective.
         let prepared = parallel_map(
@@ -149,22 +172,21 @@ impl<'a> MamlTrpo<'a> {
             || EnvPool::new(dist),
             |pool, i| {
                 let t0 = Instant::now();
-                let adaptation = adapt_task(
-                    pool,
+                let request = AdaptRequest {
                     spec,
                     theta,
-                    &tasks[i],
-                    &lrs,
-                    maml.episodes_per_task,
-                    &settings,
-                    |stage, e| {
-                        derive_seed(
-                            seed,
-                            Stream::TrainEpisodes,
-                            &[iteration, i as u64, stage as u64, e as u64],
-                        )
-                    },
-                );
+                    task: &tasks[i],
+                    lrs: &lrs,
+                    episodes: maml.episodes_per_task,
+                    advantages: &settings,
+                };
+                let adaptation = adapt_task(pool, &request, |stage, e| {
+                    derive_seed(
+                        seed,
+                        Stream::TrainEpisodes,
+                        &[iteration, i as u64, stage as u64, e as u64],
+                    )
+                });
                 let adapt_time = t0.elapsed();
                 let t1 = Instant::now();
                 let mut rng = derive_rng(seed, Stream::Subsample, &[iteration, i as u64]);
@@ -200,6 +222,10 @@ impl<'a> MamlTrpo<'a> {
         let return_post = returns.iter().map(|r| r[r.len() - 1]).sum::<f64>() / n;
         let env_steps = objectives.iter().map(|o| o.adaptation().env_steps()).sum();
         let surrogate_before = objectives.iter().map(|o| o.surrogate_before()).sum::<f64>() / n;
+        let mut baseline_fits = FitCounts::default();
+        for objective in &objectives {
+            baseline_fits.add(objective.baseline_fits());
+        }
         let sampling_time: Duration = objectives
             .iter()
             .map(|o| o.adaptation().sampling_time)
@@ -282,7 +308,53 @@ impl<'a> MamlTrpo<'a> {
             seconds_meta_gradient: meta_time.as_secs_f64() / workers,
             seconds_cg: cg_time.as_secs_f64(),
             seconds_line_search: line_search_time.as_secs_f64(),
+            baseline_ridge_escalations: baseline_fits.ridge_escalations,
+            baseline_zero_fallbacks: baseline_fits.zero_fallbacks,
         }
+    }
+}
+
+/// `theta` must have one entry per policy parameter.
+fn check_theta(spec: &PolicySpec, theta: &[f64]) -> Result<(), LearnerError> {
+    if theta.len() == spec.num_params() {
+        Ok(())
+    } else {
+        Err(LearnerError::WrongLength {
+            what: "theta".into(),
+            expected: spec.num_params(),
+            got: theta.len(),
+        })
+    }
+}
+
+impl MetaLearner for MamlTrpo {
+    fn name(&self) -> &'static str {
+        "maml-trpo"
+    }
+
+    fn spec(&self) -> &PolicySpec {
+        &self.spec
+    }
+
+    fn theta(&self) -> &[f64] {
+        &self.theta
+    }
+
+    fn iteration(&mut self, iteration: u64) -> IterationMetrics {
+        MamlTrpo::iteration(self, iteration)
+    }
+
+    fn restore(
+        &mut self,
+        theta: Vec<f64>,
+        state: &[(String, Vec<f64>)],
+    ) -> Result<(), LearnerError> {
+        check_theta(&self.spec, &theta)?;
+        if let Some((name, _)) = state.first() {
+            return Err(LearnerError::UnknownState(name.clone()));
+        }
+        self.theta = theta;
+        Ok(())
     }
 }
 

@@ -7,11 +7,12 @@ pub mod meta_learner;
 pub mod task_objective;
 
 pub use adaptation::{
-    adapt_task, readapt, Adaptation, AdvantageSettings, InnerStep, PolicyGradientData,
+    adapt_task, adapt_task_observed, readapt, AdaptRequest, Adaptation, AdvantageSettings,
+    InnerStep, PolicyGradientData, StageObserver,
 };
 pub use config::MamlConfig;
 pub use loss_rows::LossRows;
-pub use meta_learner::{IterationMetrics, MamlTrpo};
+pub use meta_learner::{IterationMetrics, MamlTrpo, MamlTrpoSettings};
 pub use task_objective::TaskObjective;
 
 #[cfg(test)]

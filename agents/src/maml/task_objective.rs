@@ -1,12 +1,20 @@
-//! One task's share of the MAML-TRPO meta-objective (DESIGN.md §2): the TRPO surrogate of the
-//! adapted policy, its exact KL, the second-order meta-gradient `(I − αH) ∇_{θ'} L_out` and the
-//! KL-Hessian product `J^T F J v` with `J = dθ'/dθ = Π_j (I − α_j H_j)`.
+//! One task's share of the MAML-TRPO meta-objective: the TRPO surrogate of the adapted policy,
+//! its closed-form mean KL on the validation states, the meta-gradient `(I − αH) ∇_{θ'} L_out`
+//! and the KL-Hessian product `J^T F J v` with `J = dθ'/dθ = Π_j (I − α_j H_j)`.
+//!
+//! The meta-gradient is Finn et al.'s (2017) estimator: the surrogate on fixed samples,
+//! differentiated through the inner steps. It is not the full gradient of the expected
+//! post-adaptation return: it omits the term that comes from the pre-update sampling
+//! distribution depending on θ (see DiCE, Foerster et al. 2018, and ProMP/LVC, Rothfuss et al.
+//! 2019). Its Hessian-vector products `H v` are central differences of gradients
+//! ([`crate::policy::derivatives`]), accurate to O(ε²).
 
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 
 use super::adaptation::{readapt, Adaptation, AdvantageSettings, PolicyGradientData};
 use super::loss_rows::{gather_rows, LossRows};
+use crate::baseline::FitCounts;
 use crate::policy::{
     fisher_vector_product, gaussian, matrix, relu_pattern, Network, PolicySpec, ReluPattern,
 };
@@ -117,6 +125,14 @@ impl TaskObjective {
         &self.adaptation
     }
 
+    /// Baseline fits of this task (inner steps and validation batch) that needed an escalated
+    /// ridge or fell back to zero weights.
+    pub fn baseline_fits(&self) -> FitCounts {
+        let mut counts = self.adaptation.baseline_fits();
+        counts.record(self.validation.baseline_fit);
+        counts
+    }
+
     /// The surrogate at θ_old (−mean advantage, ratio 1).
     pub fn surrogate_before(&self) -> f64 {
         self.surrogate_before
@@ -148,9 +164,10 @@ impl TaskObjective {
         self.surrogate_and_kl(spec, &readapt(spec, theta, steps))
     }
 
-    /// The meta-gradient `∇_θ L_out(θ'(θ)) = J^T ∇_{θ'} L_out` (the surrogate's gradient at the
-    /// sampling policy is the policy gradient of the validation batch). First-order MAML takes
-    /// J = I. The Hessians use every row.
+    /// Finn et al.'s meta-gradient estimate `J^T ∇_{θ'} L_out` of the fixed-sample surrogate
+    /// `L_out(θ'(θ))` (the surrogate's gradient at the sampling policy is the policy gradient of
+    /// the validation batch; the dependence of the inner batches' distribution on θ is ignored,
+    /// see the module documentation). First-order MAML takes J = I. The Hessians use every row.
     pub fn meta_gradient(&self, spec: &PolicySpec, first_order: bool) -> Vec<f64> {
         let v = &self.validation;
         let mut g = v.loss.gradient(spec, &v.theta);

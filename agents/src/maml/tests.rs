@@ -1,15 +1,19 @@
 //! The meta-gradient and the TRPO metric against independent checks: finite differences of the
 //! meta-objective's *values* (re-adapting at shifted meta-parameters), for one and two inner
-//! steps; and determinism of whole meta-iterations across worker counts.
+//! steps; determinism of whole meta-iterations across worker counts; the learner interface; and
+//! episode observers.
 
-use metarl_envs::{task_distribution, TaskDistribution};
+use std::sync::Arc;
+
+use metarl_envs::{task_distribution, Env, TaskDistribution};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::*;
+use crate::learner::{LearnerError, MetaLearner};
 use crate::policy::{Activation, PolicySpec};
-use crate::sampler::EnvPool;
+use crate::sampler::{sample_task, EnvPool, EpisodeEvent, SampleRequest};
 use crate::seeding::{derive_rng, Stream};
 use crate::trpo::{dot, TrpoConfig};
 
@@ -52,16 +56,17 @@ fn objective(
 ) -> TaskObjective {
     let task = dist.sample_tasks(&mut ChaCha8Rng::seed_from_u64(task_seed), 1)[0].clone();
     let mut pool = EnvPool::new(dist);
-    let adaptation = adapt_task(
-        &mut pool,
+    let request = AdaptRequest {
         spec,
         theta,
-        &task,
+        task: &task,
         lrs,
-        6,
-        &settings(),
-        |s, e| (s * 100 + e) as u64 + task_seed * 10_000,
-    );
+        episodes: 6,
+        advantages: &settings(),
+    };
+    let adaptation = adapt_task(&mut pool, &request, |s, e| {
+        (s * 100 + e) as u64 + task_seed * 10_000
+    });
     TaskObjective::new(
         spec,
         adaptation,
@@ -94,11 +99,11 @@ fn check_meta_gradient(lrs: &[f64]) {
             let h = 1e-5;
             let value = |t: &[f64]| obj.evaluate(&spec, t).surrogate;
             let fd = (value(&shifted(&theta, &u, h)) - value(&shifted(&theta, &u, -h))) / (2.0 * h);
-            let exact = dot(&g, &u);
-            let scale = fd.abs().max(exact.abs()).max(1e-6);
+            let estimate = dot(&g, &u);
+            let scale = fd.abs().max(estimate.abs()).max(1e-6);
             assert!(
-                (exact - fd).abs() <= 1e-5 * scale,
-                "{} inner steps: meta-gradient {exact:e} vs finite difference {fd:e}",
+                (estimate - fd).abs() <= 1e-5 * scale,
+                "{} inner steps: meta-gradient {estimate:e} vs finite difference {fd:e}",
                 lrs.len()
             );
             let fo = dot(&g_first_order, &u);
@@ -122,7 +127,7 @@ fn meta_gradient_matches_finite_differences_of_the_readapted_surrogate_two_steps
 }
 
 #[test]
-fn metric_product_matches_the_curvature_of_the_exact_kl_for_one_and_two_steps() {
+fn metric_product_matches_the_curvature_of_the_closed_form_kl_for_one_and_two_steps() {
     let (dist, spec, theta) = setup(Activation::Tanh);
     for lrs in [vec![0.5], vec![0.5, 0.3]] {
         let obj = objective(dist.as_ref(), &spec, &theta, &lrs, 7);
@@ -163,8 +168,8 @@ fn relu_meta_gradient_agrees_with_finite_differences_in_most_directions() {
         let h = 1e-6;
         let value = |t: &[f64]| obj.evaluate(&spec, t).surrogate;
         let fd = (value(&shifted(&theta, &u, h)) - value(&shifted(&theta, &u, -h))) / (2.0 * h);
-        let exact = dot(&g, &u);
-        if (exact - fd).abs() <= 1e-4 * fd.abs().max(exact.abs()).max(1e-6) {
+        let estimate = dot(&g, &u);
+        if (estimate - fd).abs() <= 1e-4 * fd.abs().max(estimate.abs()).max(1e-6) {
             agree += 1;
         }
     }
@@ -191,22 +196,33 @@ fn run_with(
     (maml, trpo): (MamlConfig, TrpoConfig),
     iterations: u64,
 ) -> (Vec<IterationMetrics>, Vec<f64>) {
-    let (dist, spec, _) = setup(Activation::Relu);
-    let theta = spec.init_params(&mut derive_rng(5, Stream::Init, &[]));
-    let mut learner = MamlTrpo::new(dist.as_ref(), spec, maml, trpo, 5, workers, theta);
+    let mut learner = tiny_learner(workers, (maml, trpo));
     let metrics = (0..iterations)
-        .map(|i| {
-            let mut m = learner.iteration(i);
-            m.seconds = 0.0;
-            m.seconds_sampling = 0.0;
-            m.seconds_inner = 0.0;
-            m.seconds_meta_gradient = 0.0;
-            m.seconds_cg = 0.0;
-            m.seconds_line_search = 0.0;
-            m
-        })
+        .map(|i| without_timings(learner.iteration(i)))
         .collect();
     (metrics, learner.theta().to_vec())
+}
+
+fn tiny_learner(workers: usize, (maml, trpo): (MamlConfig, TrpoConfig)) -> MamlTrpo {
+    let (dist, spec, _) = setup(Activation::Relu);
+    let theta = spec.init_params(&mut derive_rng(5, Stream::Init, &[]));
+    let settings = MamlTrpoSettings {
+        maml,
+        trpo,
+        seed: 5,
+        workers,
+    };
+    MamlTrpo::new(Arc::from(dist), spec, theta, settings).unwrap()
+}
+
+fn without_timings(mut m: IterationMetrics) -> IterationMetrics {
+    m.seconds = 0.0;
+    m.seconds_sampling = 0.0;
+    m.seconds_inner = 0.0;
+    m.seconds_meta_gradient = 0.0;
+    m.seconds_cg = 0.0;
+    m.seconds_line_search = 0.0;
+    m
 }
 
 #[test]
@@ -217,6 +233,8 @@ fn meta_iterations_are_bit_identical_for_one_and_two_workers() {
     assert_eq!(t1, t2);
     let (m3, _) = run(1, 1, 3);
     assert_eq!(m1, m3, "same seed, same run");
+    let (m0, t0) = run(0, 1, 3);
+    assert_eq!((m1, t1), (m0, t0), "0 workers = all cores, same results");
 }
 
 #[test]
@@ -226,8 +244,12 @@ fn multi_step_inner_loop_trains_and_counts_every_batch() {
     for m in &metrics {
         // 3 tasks x 4 episodes x 12 steps x (2 inner batches + 1 validation batch), at most.
         assert!(m.env_steps <= 3 * 4 * 12 * 3 && m.env_steps > 3 * 4 * 3);
-        assert!(m.kl <= TrpoConfig::default().max_kl);
-        assert!(m.surrogate_after <= m.surrogate_before);
+        // An accepted step moved the adapted policies and improved the surrogate.
+        if m.step_accepted {
+            assert!(m.kl > 0.0, "accepted step with zero KL: {m:?}");
+            assert!(m.surrogate_after < m.surrogate_before, "{m:?}");
+        }
+        assert_eq!(m.baseline_zero_fallbacks, 0);
     }
     assert!(metrics.iter().any(|m| m.step_accepted));
 }
@@ -241,7 +263,8 @@ fn first_order_maml_takes_trust_region_steps_different_from_second_order() {
     assert!(first_order.iter().any(|m| m.step_accepted));
     assert!(first_order
         .iter()
-        .all(|m| m.kl <= TrpoConfig::default().max_kl));
+        .filter(|m| m.step_accepted)
+        .all(|m| m.kl > 0.0));
     // Same samples in the first iteration (same seed and parameters), different updates.
     assert_eq!(first_order[0].return_pre, second_order[0].return_pre);
     assert_ne!(theta_fo, theta_so);
@@ -252,10 +275,181 @@ fn non_finite_rewards_reject_the_step_and_leave_theta_unchanged() {
     let (dist, spec, theta) = setup(Activation::Relu);
     let nan = metarl_envs::testing::NanRewards(dist);
     let (maml, trpo) = tiny_config(1);
-    let mut learner = MamlTrpo::new(&nan, spec, maml, trpo, 5, 2, theta.clone());
+    let settings = MamlTrpoSettings {
+        maml,
+        trpo,
+        seed: 5,
+        workers: 2,
+    };
+    let mut learner = MamlTrpo::new(Arc::new(nan), spec, theta.clone(), settings).unwrap();
     let m = learner.iteration(0);
     assert!(m.step_rejected);
     assert!(!m.step_accepted);
     assert_eq!(m.kl, 0.0);
     assert_eq!(learner.theta(), theta.as_slice());
+    // Every baseline fit (3 tasks x (1 inner batch + 1 validation batch)) met NaN returns.
+    assert_eq!(m.baseline_zero_fallbacks, 6);
+    assert_eq!(m.baseline_ridge_escalations, 0);
+}
+
+#[test]
+fn learner_rejects_a_theta_of_the_wrong_length() {
+    let (dist, spec, theta) = setup(Activation::Relu);
+    let settings = MamlTrpoSettings {
+        maml: tiny_config(1).0,
+        trpo: TrpoConfig::default(),
+        seed: 5,
+        workers: 1,
+    };
+    let short = theta[1..].to_vec();
+    let err = MamlTrpo::new(Arc::from(dist), spec, short, settings).err();
+    assert_eq!(
+        err,
+        Some(LearnerError::WrongLength {
+            what: "theta".into(),
+            expected: theta.len(),
+            got: theta.len() - 1
+        })
+    );
+}
+
+#[test]
+fn restoring_a_checkpoint_resumes_bit_for_bit() {
+    let (m_straight, t_straight) = run(1, 1, 3);
+    let mut first = tiny_learner(1, tiny_config(1));
+    first.iteration(0);
+    first.iteration(1);
+    let saved: Box<dyn MetaLearner> = Box::new(first);
+    assert_eq!(saved.name(), "maml-trpo");
+    assert!(saved.state().is_empty());
+
+    let mut resumed: Box<dyn MetaLearner> = Box::new(tiny_learner(2, tiny_config(1)));
+    let n = resumed.theta().len();
+    assert_eq!(
+        resumed.restore(vec![0.0; n + 1], &[]),
+        Err(LearnerError::WrongLength {
+            what: "theta".into(),
+            expected: n,
+            got: n + 1
+        })
+    );
+    assert_eq!(
+        resumed.restore(saved.theta().to_vec(), &[("adam_m".into(), vec![0.0])]),
+        Err(LearnerError::UnknownState("adam_m".into()))
+    );
+    resumed
+        .restore(saved.theta().to_vec(), &saved.state())
+        .unwrap();
+    let m = without_timings(resumed.iteration(2));
+    assert_eq!(m, m_straight[2]);
+    assert_eq!(resumed.theta(), t_straight.as_slice());
+}
+
+/// Rewards and first observations of every episode of every stage, from observer events.
+#[derive(Default)]
+struct Recorded {
+    /// `rewards[stage][episode]`.
+    rewards: Vec<Vec<Vec<f64>>>,
+    /// `resets[stage][episode]`.
+    resets: Vec<Vec<Vec<f64>>>,
+    /// Steps seen with a terminated or truncated flag, per stage.
+    ends: Vec<usize>,
+}
+
+impl StageObserver for Recorded {
+    fn observe(&mut self, stage: usize, event: EpisodeEvent<'_>, env: &dyn Env) {
+        assert_eq!(env.horizon(), 12);
+        while self.rewards.len() <= stage {
+            self.rewards.push(Vec::new());
+            self.resets.push(Vec::new());
+            self.ends.push(0);
+        }
+        match event {
+            EpisodeEvent::Reset { episode, obs } => {
+                assert_eq!(episode, self.resets[stage].len(), "resets in episode order");
+                self.resets[stage].push(obs.to_vec());
+                self.rewards[stage].push(Vec::new());
+            }
+            EpisodeEvent::Step { episode, step } => {
+                self.rewards[stage][episode].push(step.reward);
+                self.ends[stage] += usize::from(step.terminated || step.truncated);
+            }
+        }
+    }
+}
+
+/// The episodes of `batch` split into (first observation, rewards) per episode.
+fn split(batch: &crate::EpisodeBatch) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    let mut start = 0;
+    let mut firsts = Vec::new();
+    let mut rewards = Vec::new();
+    for &len in &batch.episode_lengths {
+        firsts.push(batch.obs[start * batch.obs_dim..(start + 1) * batch.obs_dim].to_vec());
+        rewards.push(batch.rewards[start..start + len].to_vec());
+        start += len;
+    }
+    (firsts, rewards)
+}
+
+#[test]
+fn observed_episodes_are_the_adaptation_batches_and_resampling_reproduces_them() {
+    let (dist, spec, theta) = setup(Activation::Tanh);
+    let task = dist.sample_tasks(&mut ChaCha8Rng::seed_from_u64(4), 1)[0].clone();
+    let lrs = [0.5, 0.3];
+    let request = AdaptRequest {
+        spec: &spec,
+        theta: &theta,
+        task: &task,
+        lrs: &lrs,
+        episodes: 5,
+        advantages: &settings(),
+    };
+    let seed = |s: usize, e: usize| (s * 100 + e) as u64 + 77;
+    let mut pool = EnvPool::new(dist.as_ref());
+    let mut recorded = Recorded::default();
+    let adaptation = adapt_task_observed(&mut pool, &request, seed, &mut recorded);
+    let plain = adapt_task(&mut EnvPool::new(dist.as_ref()), &request, seed);
+    assert_eq!(
+        adaptation.adapted, plain.adapted,
+        "observing changes nothing"
+    );
+    assert_eq!(adaptation.validation, plain.validation);
+
+    let mut batches: Vec<(&[f64], &crate::EpisodeBatch)> = adaptation
+        .steps
+        .iter()
+        .map(|s| (&s.data.theta[..], &s.data.episodes))
+        .collect();
+    batches.push((&adaptation.adapted, &adaptation.validation));
+    assert_eq!(recorded.rewards.len(), lrs.len() + 1);
+    for (stage, (theta_stage, batch)) in batches.into_iter().enumerate() {
+        let (firsts, rewards) = split(batch);
+        let bits = |v: &[Vec<f64>]| -> Vec<Vec<u64>> {
+            v.iter()
+                .map(|r| r.iter().map(|x| x.to_bits()).collect())
+                .collect()
+        };
+        assert_eq!(
+            bits(&recorded.rewards[stage]),
+            bits(&rewards),
+            "stage {stage}"
+        );
+        assert_eq!(
+            bits(&recorded.resets[stage]),
+            bits(&firsts),
+            "stage {stage}"
+        );
+        assert_eq!(recorded.ends[stage], 5);
+        let resampled = sample_task(
+            &mut pool,
+            &SampleRequest {
+                spec: &spec,
+                theta: theta_stage,
+                task: &task,
+                episodes: 5,
+            },
+            |e| seed(stage, e),
+        );
+        assert_eq!(&resampled, batch, "stage {stage}");
+    }
 }

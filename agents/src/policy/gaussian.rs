@@ -28,6 +28,7 @@ pub fn kl(mean_old: &[f64], log_std_old: &[f64], mean_new: &[f64], log_std_new: 
 }
 
 /// Differential entropy of a diagonal Gaussian (state independent here).
+#[cfg(test)]
 pub fn entropy(log_std: &[f64]) -> f64 {
     log_std.iter().map(|ls| ls + 0.5 + HALF_LOG_TWO_PI).sum()
 }

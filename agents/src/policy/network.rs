@@ -2,9 +2,9 @@
 //!
 //! One forward, generic over the tape, serves sampling (no tape) and differentiation (a tape on
 //! every parameter). ReLU nets can run with their on/off pattern frozen (a [`ReluPattern`] taken at
-//! a base point), which makes the network a fixed multilinear function of its parameters: the exact
-//! Hessian of a ReLU net is the Hessian of that function, so central differences of gradients
-//! evaluated with the frozen pattern are accurate (see `derivatives`).
+//! a base point), which makes the network a fixed multilinear function of its parameters: away
+//! from kinks the Hessian of a ReLU net is the Hessian of that function, so central differences
+//! of gradients evaluated with the frozen pattern approximate it to O(ε²) (see `derivatives`).
 
 use std::cell::RefCell;
 
@@ -28,18 +28,11 @@ thread_local! {
     static DEVICE: RefCell<Option<Device>> = const { RefCell::new(None) };
 }
 
-/// This thread's device. Each worker thread gets its own (its own allocation cache, no lock
-/// shared between workers). The first call also pins dfdx's matrix kernels to one thread: the
-/// sampler and the meta-learner parallelize over tasks themselves, which keeps every reduction
-/// in a fixed order (bit-identical results for any worker count).
+/// This thread's device. Each thread gets its own (its own allocation cache, no lock shared
+/// between workers). The device's matrix kernels split large products over the rayon pool they
+/// run in; [`crate::parallel::parallel_map`] runs its work items in a single-thread pool (see
+/// [`crate::parallel`]). No process-global state is set up here.
 pub fn device() -> Device {
-    static SINGLE_THREADED_KERNELS: std::sync::Once = std::sync::Once::new();
-    SINGLE_THREADED_KERNELS.call_once(|| {
-        // Fails only if a global pool already exists, which then is the caller's choice.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build_global();
-    });
     DEVICE.with(|d| d.borrow_mut().get_or_insert_with(Device::default).clone())
 }
 

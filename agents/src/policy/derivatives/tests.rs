@@ -250,12 +250,12 @@ fn hvp_is_symmetric() {
 #[test]
 fn hvp_across_relu_kinks_needs_the_frozen_pattern() {
     // Unfrozen central differences at a coarse step straddle kinks on a 2x100 ReLU net; the
-    // frozen pattern keeps the product exact at the same step.
+    // frozen pattern keeps the product accurate (relative error < 1e-3) at the same step.
     let p = problem(Activation::Relu, vec![100, 100], 5);
     let w = p.weights_tensor();
     let mut rng = ChaCha8Rng::seed_from_u64(14);
     let v = gaussian_vec(&mut rng, p.theta.len());
-    let exact = p.hvp(&v);
+    let reference = p.hvp(&v);
     let eps = 1e-2;
     let frozen = central_difference_at(eps, &p.theta, &v, |t| {
         weighted_log_prob_gradient(&p.spec, t, &p.batch, &w, Some(&p.pattern.masks()))
@@ -264,8 +264,8 @@ fn hvp_across_relu_kinks_needs_the_frozen_pattern() {
         weighted_log_prob_gradient(&p.spec, t, &p.batch, &w, None)
     });
     let rel = |x: &[f64]| {
-        let e: f64 = x.iter().zip(&exact).map(|(a, b)| (a - b).powi(2)).sum();
-        (e / dot(&exact, &exact)).sqrt()
+        let e: f64 = x.iter().zip(&reference).map(|(a, b)| (a - b).powi(2)).sum();
+        (e / dot(&reference, &reference)).sqrt()
     };
     assert!(rel(&frozen) < 1e-3, "frozen pattern: {:e}", rel(&frozen));
     assert!(rel(&unfrozen) > 1e-2, "unfrozen: {:e}", rel(&unfrozen));
