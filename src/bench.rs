@@ -5,7 +5,7 @@
 use std::fmt;
 
 use metarl_agents::parallel::{parallel_map, resolve_workers};
-use metarl_agents::sampler::{sample_task, EnvPool};
+use metarl_agents::sampler::{sample_task, EnvPool, SampleRequest};
 use metarl_agents::IterationMetrics;
 use serde::Serialize;
 
@@ -252,14 +252,13 @@ pub fn envs(env: &str, steps: u64) -> Result<EnvsReport> {
                     tasks.len(),
                     || EnvPool::new(dist.as_ref()),
                     |pool, i| {
-                        sample_task(
-                            pool,
-                            &spec,
-                            &theta,
-                            &tasks[i],
-                            config.maml.episodes_per_task,
-                            |e| (i * 1000 + e) as u64,
-                        )
+                        let request = SampleRequest {
+                            spec: &spec,
+                            theta: &theta,
+                            task: &tasks[i],
+                            episodes: config.maml.episodes_per_task,
+                        };
+                        sample_task(pool, &request, |e| (i * 1000 + e) as u64)
                         .rows()
                     },
                 )

@@ -48,14 +48,6 @@ impl RunDir {
         Ok(dir)
     }
 
-    /// A fresh directory name under `runs/`: `<env>-<seconds since epoch>`.
-    pub fn default_path(env: &str) -> PathBuf {
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        PathBuf::from("runs").join(format!("{env}-{stamp}"))
-    }
-
     /// The directory.
     pub fn root(&self) -> &Path {
         &self.root
@@ -83,7 +75,7 @@ impl RunDir {
 
     /// The run's config.
     pub fn config(&self) -> Result<Config> {
-        Config::load(&self.config_path())
+        Ok(Config::load(&self.config_path())?)
     }
 
     /// Takes the run directory's lock file (`lock`, holding this process id) for as long as the

@@ -22,7 +22,7 @@ pub mod trpo;
 pub use episodes::EpisodeBatch;
 pub use evaluation::{AdaptationCurve, EvalProtocol, TaskSet};
 pub use learner::{LearnerError, MetaLearner};
-pub use maml::{IterationMetrics, MamlConfig, MamlTrpo, MamlTrpoSettings};
+pub use maml::{IterationMetrics, MamlConfig, MamlTrpo, MamlTrpoSettings, StageObserver};
 pub use parallel::resolve_workers;
 pub use policy::{Activation, PolicySpec};
 pub use sampler::{EpisodeEvent, EpisodeObserver};

@@ -9,10 +9,10 @@
 use std::sync::Arc;
 
 use metarl_agents::evaluation::EvalProtocol;
-use metarl_agents::maml::{adapt_task_observed, AdaptRequest};
+use metarl_agents::maml::{adapt_task_observed, AdaptRequest, StageObserver};
 use metarl_agents::sampler::{EnvPool, EpisodeEvent};
 use metarl_agents::seeding::{derive_rng, derive_seed, Stream};
-use metarl_agents::{PolicySpec, StageObserver};
+use metarl_agents::PolicySpec;
 use metarl_envs::{Env, RenderFrame, Task, TaskDistribution};
 
 use super::format::{Episode, EpisodeSet, Frame, Recording, SceneKind, FORMAT, VERSION};

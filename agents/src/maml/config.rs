@@ -39,7 +39,7 @@ impl Default for MamlConfig {
             gamma: 0.99,
             gae_lambda: 1.0,
             normalize_advantages: true,
-            curvature_subsample: 1.0,
+            curvature_subsample: 0.2,
         }
     }
 }
