@@ -258,8 +258,7 @@ pub fn envs(env: &str, steps: u64) -> Result<EnvsReport> {
                             task: &tasks[i],
                             episodes: config.maml.episodes_per_task,
                         };
-                        sample_task(pool, &request, |e| (i * 1000 + e) as u64)
-                        .rows()
+                        sample_task(pool, &request, |e| (i * 1000 + e) as u64).rows()
                     },
                 )
                 .into_iter()

@@ -141,7 +141,11 @@ impl Checkpoint {
         }
         let floats = |view: &TensorView<'_>| -> anyhow::Result<Vec<f64>> {
             if view.dtype() != Dtype::F64 || view.shape().len() != 1 {
-                bail!("tensor {:?} {:?} is not a F64 vector", view.shape(), view.dtype());
+                bail!(
+                    "tensor {:?} {:?} is not a F64 vector",
+                    view.shape(),
+                    view.dtype()
+                );
             }
             let values: Vec<f64> = view
                 .data()
@@ -315,7 +319,10 @@ mod tests {
         assert!(c.check_matches("nav2d", &other).is_err());
         assert!(c.check_learner("maml-trpo").is_ok());
         let err = c.check_learner("promp").unwrap_err().to_string();
-        assert!(err.contains("`maml-trpo`") && err.contains("`promp`"), "{err}");
+        assert!(
+            err.contains("`maml-trpo`") && err.contains("`promp`"),
+            "{err}"
+        );
     }
 }
 

@@ -247,7 +247,6 @@ pub struct AdaptArgs {
     pub checkpoint: AdaptCheckpoint,
 }
 
-
 /// `metarl bench envs`.
 #[derive(Debug, Args)]
 pub struct EnvsArgs {

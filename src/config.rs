@@ -169,10 +169,11 @@ pub struct TrainConfig {
     pub workers: usize,
     /// Also keep `checkpoints/iter-NNNNN.safetensors` every this many iterations (0 = never).
     pub checkpoint_every: u64,
-    /// Every this many iterations, and after the last one, evaluate the parameters on
-    /// validation tasks with the `[eval]` protocol; the best checkpoint is then the one with the
-    /// highest validation return after `eval.steps` steps. 0 = pick the best checkpoint by the
-    /// training post-adaptation return instead (the paper's rule).
+    /// Every this many iterations, evaluate the parameters on validation tasks with the `[eval]`
+    /// protocol; the best checkpoint is then the one with the highest validation return after
+    /// `eval.steps` steps. 0 = pick the best checkpoint by the training post-adaptation return
+    /// instead (the paper's rule). A run shorter than this is evaluated at its latest
+    /// checkpoint.
     pub validate_every: u64,
     /// Validation tasks per validation (drawn from a stream disjoint from training and `eval`).
     pub validation_tasks: usize,
@@ -258,8 +259,12 @@ impl Config {
     /// Parses and validates TOML text; `origin` names the source in errors. Omitted keys take
     /// their defaults ([`Config::default`]).
     pub fn parse(text: &str, origin: &str) -> Result<Config> {
-        let config: Config = toml::from_str(text)
-            .map_err(|e| Error::Config(format!("invalid config {origin}: {}", one_line(&e.to_string()))))?;
+        let config: Config = toml::from_str(text).map_err(|e| {
+            Error::Config(format!(
+                "invalid config {origin}: {}",
+                one_line(&e.to_string())
+            ))
+        })?;
         config
             .validate()
             .map_err(|e| Error::Config(format!("invalid config {origin}: {e:#}")))?;
@@ -308,7 +313,8 @@ impl Config {
 
     /// Checks every value is in range; the one-line error names the key.
     pub fn validate(&self) -> Result<()> {
-        self.check_ranges().map_err(|e| Error::Config(format!("{e:#}")))
+        self.check_ranges()
+            .map_err(|e| Error::Config(format!("{e:#}")))
     }
 
     fn check_ranges(&self) -> anyhow::Result<()> {
@@ -460,7 +466,7 @@ mod tests {
                 continue;
             }
             let keys: Vec<&str> = cells[1].split(" / ").map(|k| k.trim_matches('`')).collect();
-            let values: Vec<&str> = cells[2].split(" / ").collect();
+            let values: Vec<&str> = cells[2].split(" / ").map(|v| v.trim_matches('`')).collect();
             if keys.iter().any(|k| !k.contains('.') || k.contains(' ')) {
                 continue;
             }
@@ -478,7 +484,10 @@ mod tests {
                     (None, Some(b), Some(a)) => a as f64 == b,
                     _ => stated == actual,
                 };
-                assert!(same, "README says {key} = {value}, the code's default is {actual}");
+                assert!(
+                    same,
+                    "README says {key} = {value}, the code's default is {actual}"
+                );
                 documented.insert(key.to_string());
             }
         }
@@ -499,7 +508,10 @@ mod tests {
         assert_eq!(cheetah.maml.meta_batch_size, 40);
         assert_eq!(cheetah.train.algo, Algo::Oracle);
         let err = Config::for_env("nav3d").unwrap_err().to_string();
-        assert!(err.contains("unknown env `nav3d`") && !err.contains('\n'), "{err}");
+        assert!(
+            err.contains("unknown env `nav3d`") && !err.contains('\n'),
+            "{err}"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! A new learner implements `metarl_agents::MetaLearner` (one meta-iteration, parameters in and
 //! out, the state its checkpoints must hold) and gets an arm in [`build_learner`] and a value of
-//! [`Algo`](crate::config::Algo).
+//! [`Algo`].
 
 use std::sync::Arc;
 

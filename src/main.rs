@@ -2,7 +2,6 @@
 
 mod cli;
 
-
 /// Large per-batch temporaries make glibc malloc release and re-fault memory (measured 1.4-2x
 /// slower gradients); mimalloc keeps them. The `system-allocator` feature turns it off, to
 /// measure the difference.

@@ -3,7 +3,8 @@
 //! Every iteration appends its metrics line (with validation results on validated iterations),
 //! saves the best checkpoint if validation improved, then `latest` (this order makes a crash at
 //! any moment resumable bit for bit). Validation runs every `train.validate_every` iterations
-//! and after the last one, so every run that trained has a best checkpoint.
+//! (multiples only, so a run stopped and extended equals the run trained in one go); a run with
+//! no validation yet is evaluated at its latest checkpoint ([`TrainedPolicy::load`]).
 //!
 //! ```no_run
 //! let config = metarl::Config::for_env("nav2d")?.with_iterations(50);
@@ -104,7 +105,9 @@ impl Trainer {
             },
             stop: StopSignal::new(),
         };
-        trainer.checkpoint(0, f64::NAN).save(&trainer.run.checkpoint("latest"))?;
+        trainer
+            .checkpoint(0, f64::NAN)
+            .save(&trainer.run.checkpoint("latest"))?;
         Ok(trainer)
     }
 
@@ -218,8 +221,7 @@ impl Trainer {
             state.rejected_consecutive = 0;
         }
         let every = self.config.train.validate_every;
-        let validation = (every > 0 && (done % every == 0 || done == iterations))
-            .then(|| self.validate());
+        let validation = (every > 0 && done.is_multiple_of(every)).then(|| self.validate());
         self.run.append_metrics(&MetricsLine {
             metrics: &metrics,
             rejected_steps: self.state.rejected_total,
@@ -227,7 +229,11 @@ impl Trainer {
             validation: validation.as_ref(),
         })?;
         let candidate = match &validation {
-            Some(v) => Some((v.mean[v.mean.len() - 1], self.learner.theta().to_vec(), done)),
+            Some(v) => Some((
+                v.mean[v.mean.len() - 1],
+                self.learner.theta().to_vec(),
+                done,
+            )),
             None if every == 0 => Some((metrics.return_post, theta_used, iteration)),
             None => None,
         };
@@ -241,7 +247,7 @@ impl Trainer {
         }
         let latest = self.checkpoint(done, f64::NAN);
         let keep = self.config.train.checkpoint_every;
-        if keep > 0 && done % keep == 0 {
+        if keep > 0 && done.is_multiple_of(keep) {
             latest.save(&self.run.checkpoint(&format!("iter-{done:05}")))?;
         }
         latest.save(&self.run.checkpoint("latest"))?;
@@ -347,8 +353,9 @@ mod tests {
         let config = Config::parse(&text, "test").unwrap();
         let dir = tempfile::tempdir().unwrap();
         let mut trainer = Trainer::create(config.clone(), dir.path().join("run")).unwrap();
-        let nan: Arc<dyn TaskDistribution> =
-            Arc::new(NanRewards(metarl_envs::task_distribution("nav2d", Some(5)).unwrap()));
+        let nan: Arc<dyn TaskDistribution> = Arc::new(NanRewards(
+            metarl_envs::task_distribution("nav2d", Some(5)).unwrap(),
+        ));
         trainer.learner = build_learner(&config, nan).unwrap();
         let theta0 = trainer.theta().to_vec();
         let err = loop {
@@ -358,7 +365,10 @@ mod tests {
                 Err(e) => break e,
             }
         };
-        assert!(matches!(err, Error::NonFinite { consecutive: 3, .. }), "{err}");
+        assert!(
+            matches!(err, Error::NonFinite { consecutive: 3, .. }),
+            "{err}"
+        );
         assert!(!err.to_string().contains('\n'));
         let run = RunDir::open(&dir.path().join("run")).unwrap();
         let lines = run.truncate_metrics(3).unwrap();
@@ -398,8 +408,9 @@ mod tests {
         assert_eq!(resumed.done(), 1);
         resumed.run().unwrap();
         assert_eq!(resumed.done(), 3);
-        // Three iterations, validate_every = 10: validated after the last one.
+        // Three iterations, validate_every = 10: no validation yet, so the latest checkpoint.
         let best = resumed.best_checkpoint().unwrap();
         assert_eq!(best.checkpoint.iteration, 3);
+        assert_eq!(best.checkpoint_name, "latest");
     }
 }

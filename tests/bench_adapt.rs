@@ -10,8 +10,8 @@ use common::{assert_bad_input, metarl_ok, write_config, TINY};
 /// The shared tiny config, validated every 2 iterations on 2 tasks, evaluated for 2 steps.
 fn tiny_config() -> String {
     TINY.replace(
-        "workers = 1\n",
-        "workers = 1\nvalidate_every = 2\nvalidation_tasks = 2\n",
+        "validate_every = 0\n",
+        "validate_every = 2\nvalidation_tasks = 2\n",
     )
     .replace("episodes = 3", "steps = 2\nepisodes = 3")
 }

@@ -432,8 +432,8 @@ fn bad_input_eval_with_zero_tasks_is_one_error_line() {
 fn validation_picks_the_best_checkpoint_and_periodic_checkpoints_are_kept() {
     let tmp = tempfile::tempdir().unwrap();
     let config = tiny_with(
-        "workers = 1",
-        "workers = 1\nvalidate_every = 2\nvalidation_tasks = 2\ncheckpoint_every = 2",
+        "validate_every = 0",
+        "validate_every = 2\nvalidation_tasks = 2\ncheckpoint_every = 2",
     );
     let run = train_tiny(tmp.path(), "run", &config, &["--iterations", "5"]);
     let lines = metrics(&run);
@@ -489,8 +489,8 @@ fn validation_picks_the_best_checkpoint_and_periodic_checkpoints_are_kept() {
 /// A config whose iterations take long enough to interrupt mid-run.
 fn resumable_config(iterations: u64) -> String {
     tiny_with(
-        "workers = 1",
-        "workers = 1\nvalidate_every = 3\nvalidation_tasks = 2",
+        "validate_every = 0",
+        "validate_every = 3\nvalidation_tasks = 2",
     )
     .replace("iterations = 3", &format!("iterations = {iterations}"))
     .replace("horizon = 10", "horizon = 20")
@@ -702,14 +702,22 @@ fn envs_in_help() -> Vec<String> {
         .into_iter()
         .filter(|name| help.contains(name.as_str()))
         .collect();
-    assert_eq!(names, metarl_envs::env_names(), "--help lists every env: {help}");
+    assert_eq!(
+        names,
+        metarl_envs::env_names(),
+        "--help lists every env: {help}"
+    );
     names
 }
 
 #[test]
 fn every_env_trains_two_iterations_from_the_command_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let config = write_config(tmp.path(), "tiny.toml", TINY);
+    let config = write_config(
+        tmp.path(),
+        "tiny.toml",
+        &tiny_with("validate_every = 0", "validate_every = 10"),
+    );
     for env in envs_in_help() {
         let run = tmp.path().join(&env);
         metarl_ok(&[
@@ -725,10 +733,14 @@ fn every_env_trains_two_iterations_from_the_command_line() {
         ]);
         assert_eq!(metrics(&run).len(), 2, "{env}");
         let stored = parse_toml(&std::fs::read_to_string(run.join("config.toml")).unwrap());
-        let algo = if env.ends_with("-oracle") { "oracle" } else { "maml" };
+        let algo = if env.ends_with("-oracle") {
+            "oracle"
+        } else {
+            "maml"
+        };
         assert_eq!(stored["train"]["algo"].as_str(), Some(algo), "{env}");
-        // Shorter than validate_every: validated after the last iteration, so evaluable.
-        assert!(best(&run).exists(), "{env}");
+        // Shorter than validate_every: no best checkpoint yet, evaluable all the same.
+        assert!(!best(&run).exists(), "{env}");
         metarl_ok(&[
             "eval".as_ref(),
             "--run-dir".as_ref(),
@@ -764,8 +776,9 @@ fn train_env_nav2d_oracle_works_with_and_without_algo_oracle() {
 #[test]
 fn eval_of_a_run_stopped_before_its_first_validation_uses_latest_with_a_notice() {
     let tmp = tempfile::tempdir().unwrap();
-    let run = train_tiny(tmp.path(), "run", TINY, &["--iterations", "1"]);
-    std::fs::remove_file(best(&run)).unwrap();
+    let config = tiny_with("validate_every = 0", "validate_every = 10");
+    let run = train_tiny(tmp.path(), "run", &config, &["--iterations", "1"]);
+    assert!(!best(&run).exists());
     let out = metarl_in(
         None,
         &[
@@ -777,7 +790,11 @@ fn eval_of_a_run_stopped_before_its_first_validation_uses_latest_with_a_notice()
         ],
     );
     assert!(out.status.success(), "{}", out.stderr);
-    assert!(out.stdout.contains("checkpoint of iteration 1"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("checkpoint of iteration 1"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stderr.contains("no best checkpoint"), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 }
@@ -795,7 +812,12 @@ fn bench_speed_prints_a_table_not_a_debug_dump() {
         "1".as_ref(),
     ]);
     assert!(!out.contains('{') && !out.contains("SpeedReport"), "{out}");
-    for row in ["meta-iteration", "sampling", "conjugate gradient", "line search"] {
+    for row in [
+        "meta-iteration",
+        "sampling",
+        "conjugate gradient",
+        "line search",
+    ] {
         assert!(out.contains(row), "{row}: {out}");
     }
 }
@@ -804,7 +826,14 @@ fn bench_speed_prints_a_table_not_a_debug_dump() {
 fn the_first_ctrl_c_stops_a_command_that_does_not_train() {
     // A soak this long would run for minutes.
     let mut child = Command::new(env!("CARGO_BIN_EXE_metarl"))
-        .args(["bench", "soak", "--env", "cheetah-vel", "--steps", "1000000000"])
+        .args([
+            "bench",
+            "soak",
+            "--env",
+            "cheetah-vel",
+            "--steps",
+            "1000000000",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -829,5 +858,9 @@ fn the_first_ctrl_c_stops_a_command_that_does_not_train() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     use std::os::unix::process::ExitStatusExt;
-    assert_eq!(status.signal(), Some(2), "ended by the SIGINT itself: {status}");
+    assert_eq!(
+        status.signal(),
+        Some(2),
+        "ended by the SIGINT itself: {status}"
+    );
 }

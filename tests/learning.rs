@@ -12,7 +12,10 @@ use metarl::{Config, Trainer};
 
 #[test]
 fn thirty_iterations_of_nav2d_raise_the_post_adaptation_return() {
-    let mut config = Config::for_env("nav2d").unwrap().with_iterations(30).with_seed(1);
+    let mut config = Config::for_env("nav2d")
+        .unwrap()
+        .with_iterations(30)
+        .with_seed(1);
     config.env.horizon = 50;
     config.policy.hidden = vec![16, 16];
     config.policy.activation = metarl::agents::Activation::Tanh;
@@ -34,5 +37,8 @@ fn thirty_iterations_of_nav2d_raise_the_post_adaptation_return() {
         "post-adaptation return rose only from {first:.2} to {last:.2}: {post:?}"
     );
     let gain = last - mean(&pre[25..]);
-    assert!(gain > 5.0, "adaptation gains only {gain:.2} at the end: {pre:?} {post:?}");
+    assert!(
+        gain > 5.0,
+        "adaptation gains only {gain:.2} at the end: {pre:?} {post:?}"
+    );
 }

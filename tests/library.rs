@@ -153,7 +153,10 @@ fn a_recorded_episode_is_the_samplers_episode_bit_for_bit() {
         config.env.horizon = 12;
         config.train.iterations = 1;
         let run = dir.path().join(env);
-        Trainer::create(config.clone(), &run).unwrap().run().unwrap();
+        Trainer::create(config.clone(), &run)
+            .unwrap()
+            .run()
+            .unwrap();
         let recorder = Recorder::open(&run, None).unwrap();
         let recording = recorder.record(None, 0, 9, 2).unwrap();
         let task = Task {
@@ -162,9 +165,7 @@ fn a_recorded_episode_is_the_samplers_episode_bit_for_bit() {
         // Stage 0 is θ_0, the checkpoint itself: sample its batch with the recorder's seeds.
         let policy = metarl::TrainedPolicy::load(&run, &metarl::Which::Best).unwrap();
         let dist: Arc<dyn TaskDistribution> = config.task_distribution().unwrap();
-        let seeds = |e: usize| {
-            metarl::rollout::episode_seed(recording.seed, 0, e)
-        };
+        let seeds = |e: usize| metarl::rollout::episode_seed(recording.seed, 0, e);
         let mut pool = EnvPool::new(dist.as_ref());
         let batch = sample_task(
             &mut pool,

@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use common::{assert_bad_input, metarl_ok, write_config, TINY};
 use serde_json::Value;
 
-/// The shared tiny nav2d config (horizon 10: trails are short but visible), 2 iterations.
+/// The shared tiny nav2d config (horizon 10: trails are short but visible), 2 iterations, 6
+/// episodes per adaptation step (a recording keeps the first episodes of each step's batch).
 fn tiny_nav() -> String {
     TINY.replace("iterations = 3", "iterations = 2")
+        .replace("[eval]\nepisodes = 3", "[eval]\nepisodes = 6")
 }
 
 /// The same on cheetah-vel: 2 tasks x 2 episodes, 1 iteration, 2 eval episodes.
@@ -85,7 +87,7 @@ fn nav2d_rollout_records_pre_and_post_episodes_deterministically() {
     assert_eq!(sets.len(), 4, "0..=3 steps");
     for (k, set) in sets.iter().enumerate() {
         assert_eq!(set["steps"], k);
-        assert_eq!(set["batch_episodes"], 3);
+        assert_eq!(set["batch_episodes"], 6);
         let episodes = set["episodes"].as_array().unwrap();
         assert_eq!(episodes.len(), 5, "default: 5 recorded nav2d episodes");
         for episode in episodes {

@@ -20,9 +20,9 @@ echo "| config | s / meta-iteration | sampling | inner | meta-gradient | CG | li
 echo "|---|---|---|---|---|---|---|"
 for pair in "$ref:nav2d-reference.toml (2x64 tanh, metric on 10% of states)" \
             "$tmp/ref-20.toml:same, metric on 20% of states" \
-            "$tmp/ref-all.toml:same, exact metric (all states)" \
+            "$tmp/ref-all.toml:same, metric on all states" \
             "$def:nav2d.toml default (2x100 ReLU, 20%)" \
-            "$tmp/def-all.toml:default with the exact metric"; do
+            "$tmp/def-all.toml:default, metric on all states"; do
   config=${pair%%:*}
   label=${pair#*:}
   "$metarl" bench speed --config "$config" --iterations "$iterations" --workers 2 --json |

@@ -23,7 +23,9 @@ fn print(report: &(impl Serialize + std::fmt::Display), json: bool) -> Result<()
 /// `metarl bench speed`.
 pub fn speed(args: &SpeedArgs) -> Result<()> {
     let mut config_args = args.config.clone();
-    config_args.iterations.get_or_insert(DEFAULT_SPEED_ITERATIONS);
+    config_args
+        .iterations
+        .get_or_insert(DEFAULT_SPEED_ITERATIONS);
     let config = config_args.resolve(None)?;
     print(&metarl::bench::speed(&config)?, args.json)
 }
@@ -77,7 +79,6 @@ pub fn adapt(args: &AdaptArgs) -> Result<()> {
     };
     let outcome = metarl::adapt::run(&settings, &mut hooks);
     drop(hooks);
-    drop(on_step);
     if let Some((_, b)) = bar {
         b.finish();
     }

@@ -6,17 +6,15 @@ use std::io::IsTerminal;
 
 /// Installs the subscriber and the panic hook.
 pub fn init() {
-    let default = if std::io::stderr().is_terminal() {
-        "info"
-    } else {
-        "warn"
-    };
+    let terminal = std::io::stderr().is_terminal();
+    let default = if terminal { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(terminal)
         .init();
     let backtrace_asked = std::env::var("RUST_BACKTRACE").is_ok_and(|v| v != "0");
     std::panic::set_hook(Box::new(move |info| {

@@ -22,7 +22,7 @@ pub enum SceneKind {
 }
 
 impl SceneKind {
-    /// The scene of an env name (`nav2d*` or `cheetah-*`).
+    /// The scene of a built-in env name (`nav2d*` or `cheetah-*`); `None` for other envs.
     pub fn of_env(env: &str) -> Option<SceneKind> {
         if env.starts_with("nav2d") {
             Some(SceneKind::Nav2d)
@@ -165,14 +165,20 @@ impl Recording {
                 self.version
             );
         }
-        if SceneKind::of_env(&self.env) != Some(self.scene) {
-            bail!("scene {:?} does not match env `{}`", self.scene, self.env);
-        }
-        let expected_task = match self.scene {
-            SceneKind::Nav2d => 2,
-            SceneKind::Cheetah => 1,
+        // The built-in families have a known scene and task size; an env registered by a user
+        // is drawn in the scene its frames call for, with a task of any size.
+        let expected_task = match SceneKind::of_env(&self.env) {
+            Some(scene) if scene != self.scene => {
+                bail!("scene {:?} does not match env `{}`", self.scene, self.env)
+            }
+            Some(SceneKind::Nav2d) => Some(2),
+            Some(SceneKind::Cheetah) => Some(1),
+            None => None,
         };
-        if self.task.len() != expected_task || !self.task.iter().all(|p| p.is_finite()) {
+        if expected_task.is_some_and(|n| self.task.len() != n)
+            || self.task.is_empty()
+            || !self.task.iter().all(|p| p.is_finite())
+        {
             bail!("task {:?} is not a {} task", self.task, self.env);
         }
         if self.sets.is_empty() {

@@ -100,13 +100,13 @@ impl Recorder {
     pub fn check_task(&self, params: &[f64]) -> Result<Task> {
         self.dist
             .check_task(params)
-            .map_err(|e| Error::Config(format!("invalid --task: {e}")))
+            .map_err(|e| Error::Config(e.replacen("invalid task", "invalid --task", 1)))
     }
 
     /// Adapts θ to `task` (or a task drawn with `seed`) for `steps` steps with the eval protocol
     /// (`eval.episodes` episodes per step, lr `eval.first_lr` then `eval.later_lr`) and records
-    /// the first `episodes` episodes of each θ_0..θ_steps batch. Deterministic given (`task`,
-    /// `steps`, `seed`, `episodes`).
+    /// the first `episodes` episodes (at most `eval.episodes`) of each θ_0..θ_steps batch.
+    /// Deterministic given (`task`, `steps`, `seed`, `episodes`).
     pub fn record(
         &self,
         task: Option<Task>,

@@ -25,6 +25,7 @@ episodes_per_task = 3
 iterations = 3
 seed = 1
 workers = 1
+validate_every = 0
 
 [eval]
 episodes = 3
