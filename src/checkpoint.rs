@@ -29,7 +29,8 @@ pub struct Checkpoint {
     pub env: String,
     /// The meta-learner that wrote it (`MetaLearner::name`, e.g. "maml-trpo").
     pub learner: String,
-    /// The learner's state besides θ (named vectors), restored on resume.
+    /// The learner's state besides θ (named vectors, unique names), restored on resume; stored
+    /// and read back sorted by name.
     pub state: Vec<(String, Vec<f64>)>,
     /// Architecture.
     pub spec: PolicySpec,
@@ -52,7 +53,12 @@ impl Checkpoint {
     pub fn encode(&self) -> anyhow::Result<Vec<u8>> {
         let le = |v: &[f64]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
         let mut buffers = vec![(THETA.to_string(), le(&self.theta), self.theta.len())];
-        for (name, values) in &self.state {
+        let mut state: Vec<&(String, Vec<f64>)> = self.state.iter().collect();
+        state.sort_by(|a, b| a.0.cmp(&b.0));
+        if state.windows(2).any(|w| w[0].0 == w[1].0) {
+            bail!("learner state names must be unique");
+        }
+        for (name, values) in state {
             buffers.push((format!("{STATE_PREFIX}{name}"), le(values), values.len()));
         }
         let mut views = Vec::with_capacity(buffers.len());
@@ -104,10 +110,14 @@ impl Checkpoint {
         if field("format")? != FORMAT {
             bail!("unknown format `{}`", field("format")?);
         }
+        /// Larger sizes are corrupt metadata (and would overflow the parameter count).
+        const MAX_SIZE: usize = 1 << 24;
         let number = |key: &str| -> anyhow::Result<usize> {
             field(key)?
                 .parse()
-                .map_err(|_| anyhow!("bad metadata `{key}`"))
+                .ok()
+                .filter(|n| *n <= MAX_SIZE)
+                .ok_or_else(|| anyhow!("bad metadata `{key}`"))
         };
         let hidden = field("hidden")?;
         let hidden = if hidden.is_empty() {
@@ -115,7 +125,12 @@ impl Checkpoint {
         } else {
             hidden
                 .split(',')
-                .map(|h| h.parse().map_err(|_| anyhow!("bad metadata `hidden`")))
+                .map(|h| {
+                    h.parse()
+                        .ok()
+                        .filter(|n| *n <= MAX_SIZE)
+                        .ok_or_else(|| anyhow!("bad metadata `hidden`"))
+                })
                 .collect::<anyhow::Result<Vec<usize>>>()?
         };
         let activation = match field("activation")?.as_str() {
@@ -176,7 +191,9 @@ impl Checkpoint {
             state,
             spec,
             theta,
-            iteration: number("iteration")? as u64,
+            iteration: field("iteration")?
+                .parse()
+                .map_err(|_| anyhow!("bad metadata `iteration`"))?,
             score: field("score")?.parse().unwrap_or(f64::NAN),
         })
     }

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use metarl::adapt::AdaptCheckpoint;
-use metarl::config::{embedded_config, Algo, Config};
+use metarl::config::{Algo, Config};
 
 /// Parses the command line; the `--env` help of every command lists the registered envs.
 pub fn parse() -> Cli {
@@ -295,17 +295,24 @@ impl ConfigArgs {
     /// the config's), validated once at the end.
     pub fn resolve(&self, algo: Option<Algo>) -> anyhow::Result<Config> {
         let mut config = match (&self.config, &self.env) {
-            (Some(path), _) => load_unvalidated(path)?,
-            (None, Some(env)) => match embedded_config(env) {
-                Some(text) => toml::from_str(text)?,
-                None => Config::default(),
-            },
+            (Some(path), _) => Config::load(path)?,
+            (None, Some(env)) => Config::for_env(env)?,
             (None, None) => Config::default(),
         };
         if let Some(env) = &self.env {
             config.env.name = env.clone();
-            if algo.is_none() {
-                config.train.algo = Algo::of_env(env);
+            // An -oracle env trains the oracle; a plain env keeps the file's algo unless that
+            // was the oracle's.
+            config.train.algo = match (Algo::of_env(env), config.train.algo) {
+                (Algo::Oracle, _) => Algo::Oracle,
+                (_, Algo::Oracle) => Algo::Maml,
+                (_, kept) => kept,
+            };
+            if algo.is_some_and(|a| a != Algo::Oracle) && Algo::of_env(env) == Algo::Oracle {
+                anyhow::bail!(
+                    "--algo {} trains on a plain env, not on the oracle's --env {env}",
+                    algo.map_or("", Algo::name)
+                );
             }
         }
         if let Some(algo) = algo {
@@ -320,22 +327,7 @@ impl ConfigArgs {
         if let Some(w) = self.workers {
             config.train.workers = w;
         }
-        config.validate().map_err(|e| match &self.config {
-            Some(path) => anyhow::anyhow!("invalid config {}: {e}", path.display()),
-            None => e.into(),
-        })?;
+        config.validate()?;
         Ok(config)
-    }
-}
-
-/// A config file parsed but not yet validated (the command line may still fix it, e.g. --env).
-fn load_unvalidated(path: &std::path::Path) -> anyhow::Result<Config> {
-    use anyhow::Context;
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read config {}", path.display()))?;
-    // Parse errors as the library words them (one line, naming the key).
-    match toml::from_str(&text) {
-        Ok(config) => Ok(config),
-        Err(_) => Ok(Config::parse(&text, &path.display().to_string())?),
     }
 }

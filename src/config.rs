@@ -229,7 +229,12 @@ impl Config {
     pub fn for_env(name: &str) -> Result<Config> {
         let mut config = match embedded_config(name) {
             Some(text) => Config::parse(text, "embedded default")?,
-            None => Config::default(),
+            None => {
+                // A family registered by the user: the defaults, at the env's own horizon.
+                let mut config = Config::default();
+                config.env.horizon = task_distribution(name, None)?.horizon();
+                config
+            }
         };
         config.env.name = name.to_string();
         config.train.algo = Algo::of_env(name);

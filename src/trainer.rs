@@ -80,6 +80,9 @@ pub struct Trainer {
     learner: Box<dyn MetaLearner>,
     state: TrainState,
     stop: StopSignal,
+    /// An iteration failed half-way (e.g. a checkpoint could not be written): the learner may be
+    /// ahead of the run directory, so this trainer refuses to go on (resume from the directory).
+    failed: bool,
 }
 
 impl Trainer {
@@ -104,6 +107,7 @@ impl Trainer {
                 rejected_consecutive: 0,
             },
             stop: StopSignal::new(),
+            failed: false,
         };
         trainer
             .checkpoint(0, f64::NAN)
@@ -130,9 +134,6 @@ impl Trainer {
         if let Some(w) = options.workers {
             config.train.workers = w;
         }
-        if config != stored {
-            write_atomically(&run.config_path(), config.to_toml().as_bytes())?;
-        }
         let dist = config.task_distribution()?;
         let mut learner = build_learner(&config, dist.clone())?;
         let latest = Checkpoint::load(&run.checkpoint("latest"))?;
@@ -141,6 +142,9 @@ impl Trainer {
         learner
             .restore(latest.theta.clone(), &latest.state)
             .map_err(|e| Error::Checkpoint(format!("cannot restore the learner: {e}")))?;
+        if config != stored {
+            write_atomically(&run.config_path(), config.to_toml().as_bytes())?;
+        }
         let best_path = run.checkpoint("best");
         let best = if best_path.exists() {
             Some(Checkpoint::load(&best_path)?.score)
@@ -164,6 +168,7 @@ impl Trainer {
             learner,
             state,
             stop: StopSignal::new(),
+            failed: false,
         })
     }
 
@@ -199,6 +204,20 @@ impl Trainer {
     /// run stays resumable) and with [`Error::NonFinite`] after `train.max_rejected_steps`
     /// consecutive non-finite steps (the last good parameters stay in `latest`).
     pub fn step(&mut self) -> Result<Option<StepReport>> {
+        if self.failed {
+            return Err(Error::Other(anyhow::anyhow!(
+                "an earlier iteration of {} failed; resume the run from its directory",
+                self.run.root().display()
+            )));
+        }
+        let result = self.step_once();
+        if matches!(&result, Err(e) if !matches!(e, Error::Stopped { .. })) {
+            self.failed = true;
+        }
+        result
+    }
+
+    fn step_once(&mut self) -> Result<Option<StepReport>> {
         let iterations = self.config.train.iterations;
         let iteration = self.state.next;
         if iteration >= iterations {
@@ -211,6 +230,7 @@ impl Trainer {
             });
         }
         let theta_used = self.learner.theta().to_vec();
+        let state_used = self.learner.state();
         let metrics = self.learner.iteration(iteration);
         let done = iteration + 1;
         let state = &mut self.state;
@@ -228,21 +248,26 @@ impl Trainer {
             peak_rss_mib: peak_rss_mib(),
             validation: validation.as_ref(),
         })?;
+        // The best candidate: the parameters just validated, or (best by training return) the
+        // parameters the iteration's post-adaptation return was measured with, and their state.
         let candidate = match &validation {
-            Some(v) => Some((
-                v.mean[v.mean.len() - 1],
-                self.learner.theta().to_vec(),
-                done,
+            Some(v) => Some((v.mean[v.mean.len() - 1], None, done)),
+            None if every == 0 => Some((
+                metrics.return_post,
+                Some((theta_used, state_used)),
+                iteration,
             )),
-            None if every == 0 => Some((metrics.return_post, theta_used, iteration)),
             None => None,
         };
-        if let Some((score, theta, at)) =
+        if let Some((score, used, at)) =
             candidate.filter(|c| c.0 > self.state.best.unwrap_or(f64::NEG_INFINITY))
         {
             self.state.best = Some(score);
             let mut best = self.checkpoint(at, score);
-            best.theta = theta;
+            if let Some((theta, state)) = used {
+                best.theta = theta;
+                best.state = state;
+            }
             best.save(&self.run.checkpoint("best"))?;
         }
         let latest = self.checkpoint(done, f64::NAN);
@@ -341,16 +366,24 @@ mod tests {
 
     use super::*;
 
+    /// A tiny nav2d config: horizon 5, an 8x8 net, 2 tasks x 2 episodes, 3 iterations, 2
+    /// validation tasks of 2 episodes every 10 iterations.
+    fn tiny() -> Config {
+        let mut config = Config::default().with_iterations(3);
+        config.env.horizon = 5;
+        config.policy.hidden = vec![8, 8];
+        config.maml.meta_batch_size = 2;
+        config.maml.episodes_per_task = 2;
+        config.train.validation_tasks = 2;
+        config.eval.episodes = 2;
+        config
+    }
+
     #[test]
     fn consecutive_non_finite_steps_stop_the_run_with_the_last_good_checkpoint_intact() {
-        let text = crate::config::DEFAULT_CONFIG
-            .replace("hidden = [100, 100]", "hidden = [8, 8]")
-            .replace("meta_batch_size = 20", "meta_batch_size = 2")
-            .replace("episodes_per_task = 20", "episodes_per_task = 2")
-            .replace("horizon = 100", "horizon = 5")
-            .replace("validate_every = 10", "validate_every = 0")
-            .replace("max_rejected_steps = 10", "max_rejected_steps = 3");
-        let config = Config::parse(&text, "test").unwrap();
+        let mut config = tiny().with_iterations(500);
+        config.train.validate_every = 0;
+        config.train.max_rejected_steps = 3;
         let dir = tempfile::tempdir().unwrap();
         let mut trainer = Trainer::create(config.clone(), dir.path().join("run")).unwrap();
         let nan: Arc<dyn TaskDistribution> = Arc::new(NanRewards(
@@ -385,15 +418,7 @@ mod tests {
 
     #[test]
     fn a_requested_stop_ends_the_run_resumably_before_the_next_iteration() {
-        let text = crate::config::DEFAULT_CONFIG
-            .replace("hidden = [100, 100]", "hidden = [4]")
-            .replace("meta_batch_size = 20", "meta_batch_size = 2")
-            .replace("episodes_per_task = 20", "episodes_per_task = 2")
-            .replace("horizon = 100", "horizon = 5")
-            .replace("iterations = 500", "iterations = 3")
-            .replace("episodes = 40", "episodes = 2")
-            .replace("validation_tasks = 20", "validation_tasks = 2");
-        let config = Config::parse(&text, "test").unwrap();
+        let config = tiny();
         let dir = tempfile::tempdir().unwrap();
         let stop = StopSignal::new();
         let mut trainer = Trainer::create(config, dir.path().join("run"))

@@ -864,3 +864,51 @@ fn the_first_ctrl_c_stops_a_command_that_does_not_train() {
         "ended by the SIGINT itself: {status}"
     );
 }
+
+#[test]
+fn env_and_algo_flags_combine_with_the_config_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pretrained = tiny_with("seed = 1", "seed = 1\nalgo = \"pretrained\"");
+    let config = write_config(tmp.path(), "pretrained.toml", &pretrained);
+    let printed = |extra: &[&str]| {
+        let mut args: Vec<&OsStr> = vec![
+            "train".as_ref(),
+            "--config".as_ref(),
+            config.as_os_str(),
+            "--print-config".as_ref(),
+        ];
+        args.extend(extra.iter().map(OsStr::new));
+        let table = parse_toml(&metarl_ok(&args));
+        (
+            table["env"]["name"].as_str().unwrap().to_string(),
+            table["train"]["algo"].as_str().unwrap().to_string(),
+        )
+    };
+    let pair = |env: &str, algo: &str| (env.to_string(), algo.to_string());
+    // The file's algo survives --env; an -oracle env trains the oracle.
+    assert_eq!(
+        printed(&["--env", "cheetah-vel"]),
+        pair("cheetah-vel", "pretrained")
+    );
+    assert_eq!(
+        printed(&["--env", "nav2d-oracle"]),
+        pair("nav2d-oracle", "oracle")
+    );
+    assert_eq!(
+        printed(&["--algo", "oracle"]),
+        pair("nav2d-oracle", "oracle")
+    );
+    assert_eq!(printed(&["--algo", "maml"]), pair("nav2d", "maml"));
+    assert_bad_input(
+        &[
+            OsStr::new("train"),
+            "--config".as_ref(),
+            config.as_os_str(),
+            "--env".as_ref(),
+            "nav2d-oracle".as_ref(),
+            "--algo".as_ref(),
+            "pretrained".as_ref(),
+        ],
+        &["--algo pretrained", "nav2d-oracle"],
+    );
+}

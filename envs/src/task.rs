@@ -34,11 +34,24 @@ pub trait TaskDistribution: Send + Sync {
     }
     /// Checks task parameters given by a person (count and range) and makes them a task.
     ///
-    /// The default accepts any parameters; families with rules override it.
+    /// The default accepts finite parameters as many as a sampled task has; families with
+    /// range rules override it.
     ///
     /// # Errors
     /// A one-line message `invalid task {params:?} for {name}: expected ...`.
     fn check_task(&self, params: &[f64]) -> Result<Task, String> {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let expected = self
+            .sample_tasks(&mut rng, 1)
+            .first()
+            .map_or(0, |t| t.params.len());
+        if params.len() != expected || !params.iter().all(|p| p.is_finite()) {
+            return Err(format!(
+                "invalid task {params:?} for {}: expected {expected} finite parameters",
+                self.name()
+            ));
+        }
         Ok(Task {
             params: params.to_vec(),
         })

@@ -86,7 +86,7 @@ pub fn ensure_trained(
             )));
         }
         let iterations = config.train.iterations.max(stored.train.iterations);
-        eprintln!(
+        tracing::info!(
             "{}: continuing {} to {iterations} iterations",
             algo.name(),
             dir.display()
@@ -97,7 +97,7 @@ pub fn ensure_trained(
         };
         train_with(Trainer::resume_with(&dir, options)?, algo, hooks)?;
     } else {
-        eprintln!(
+        tracing::info!(
             "{}: training {} iterations into {}",
             algo.name(),
             config.train.iterations,

@@ -8,11 +8,14 @@ use metarl::StopSignal;
 pub fn stop_on_signals() -> StopSignal {
     let stop = StopSignal::new();
     let handler = stop.clone();
-    let _ = ctrlc::set_handler(move || {
+    let installed = ctrlc::set_handler(move || {
         if handler.request() {
             std::process::exit(130);
         }
         eprintln!("stopping after the current iteration (press again to quit at once)");
     });
+    if let Err(e) = installed {
+        tracing::warn!("Ctrl-C will not stop the run gracefully: {e}");
+    }
     stop
 }

@@ -153,6 +153,14 @@ impl Recording {
         Ok(recording)
     }
 
+    /// The goal to draw in the point scene: a 2-parameter task there (nav2d's goal), else none.
+    pub fn goal(&self) -> Option<[f64; 2]> {
+        match (self.scene, self.task.as_slice()) {
+            (SceneKind::Nav2d, &[gx, gy]) => Some([gx, gy]),
+            _ => None,
+        }
+    }
+
     /// Checks what the viewer relies on: format and version, the scene of the env, at least one
     /// set, frames = rewards + 1, finite values, capsules present for the cheetah.
     pub fn check(&self) -> Result<()> {

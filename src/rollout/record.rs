@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use metarl_agents::evaluation::EvalProtocol;
 use metarl_agents::maml::{adapt_task_observed, AdaptRequest, StageObserver};
+use metarl_agents::parallel::with_single_threaded_kernels;
 use metarl_agents::sampler::{EnvPool, EpisodeEvent};
 use metarl_agents::seeding::{derive_rng, derive_seed, Stream};
 use metarl_agents::PolicySpec;
@@ -137,12 +138,15 @@ impl Recorder {
             advantages: &self.protocol.advantages,
         };
         let mut frames = FrameRecorder::new(steps + 1, episodes.min(self.protocol.episodes));
-        let adaptation = adapt_task_observed(
-            &mut pool,
-            &request,
-            |stage, e| episode_seed(seed, stage, e),
-            &mut frames,
-        );
+        // Matrix kernels on one thread, as in the trainer's workers (no global pool).
+        let adaptation = with_single_threaded_kernels(|| {
+            adapt_task_observed(
+                &mut pool,
+                &request,
+                |stage, e| episode_seed(seed, stage, e),
+                &mut frames,
+            )
+        });
         let sets = frames
             .stages
             .into_iter()

@@ -155,12 +155,14 @@ fn hud_text(
         return;
     }
     *visibility = Visibility::Inherited;
+    let task = match rec.goal() {
+        Some([gx, gy]) => format!("goal ({gx:+.3}, {gy:+.3})"),
+        None => format!("task {:?}", rec.task),
+    };
     let mut s = format!(
-        "{} | checkpoint iteration {}\ngoal ({:+.3}, {:+.3})\nshowing 0..{} adaptation steps\nt = {} of {} steps\nmean return ({} episodes per set):\n",
+        "{} | checkpoint iteration {}\n{task}\nshowing 0..{} adaptation steps\nt = {} of {} steps\nmean return ({} episodes per set):\n",
         rec.env,
         rec.checkpoint_iteration,
-        rec.task[0],
-        rec.task[1],
         playback.steps_shown,
         playback.t.min(rec.max_frames().saturating_sub(1) as f32) as usize,
         rec.horizon,

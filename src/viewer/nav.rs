@@ -54,15 +54,16 @@ fn rebuild(
         return;
     }
     let rec = &shown.recording;
-    let goal = Vec2::new(rec.task[0] as f32, rec.task[1] as f32);
-    let disc = meshes.add(Circle::new(GOAL_RADIUS));
-    commands.spawn((
-        NavEntity,
-        Mesh2d(disc),
-        MeshMaterial2d(materials.add(ColorMaterial::from_color(GOAL))),
-        Transform::from_translation(px(goal).extend(5.0)),
-        overlay(),
-    ));
+    if let Some([gx, gy]) = rec.goal() {
+        let disc = meshes.add(Circle::new(GOAL_RADIUS));
+        commands.spawn((
+            NavEntity,
+            Mesh2d(disc),
+            MeshMaterial2d(materials.add(ColorMaterial::from_color(GOAL))),
+            Transform::from_translation(px(Vec2::new(gx as f32, gy as f32)).extend(5.0)),
+            overlay(),
+        ));
+    }
     let dot = meshes.add(Circle::new(AGENT_RADIUS));
     for (set, episodes) in rec.sets.iter().enumerate() {
         let material = materials.add(ColorMaterial::from_color(set_color(episodes.steps)));
@@ -119,8 +120,10 @@ fn draw(mut gizmos: Gizmos, shown: Res<Shown>, playback: Res<Playback>, live: Op
     gizmos.line_2d(Vec2::new(-8.0, 0.0), Vec2::new(8.0, 0.0), start);
     gizmos.line_2d(Vec2::new(0.0, -8.0), Vec2::new(0.0, 8.0), start);
     let rec = &shown.recording;
-    let goal = px(Vec2::new(rec.task[0] as f32, rec.task[1] as f32));
-    gizmos.circle_2d(Isometry2d::from_translation(goal), GOAL_RADIUS + 6.0, GOAL);
+    if let Some([gx, gy]) = rec.goal() {
+        let goal = px(Vec2::new(gx as f32, gy as f32));
+        gizmos.circle_2d(Isometry2d::from_translation(goal), GOAL_RADIUS + 6.0, GOAL);
+    }
     if let Some(live) = live {
         if let (true, Some(task)) = (live.pending > 0, &live.requested_task) {
             if task.len() == 2 {
