@@ -108,7 +108,8 @@ impl Default for PolicyConfig {
 
 /// What `metarl train` trains (`train.algo`, `--algo`): the meta-learner or one of the MAML
 /// paper's baselines (Finn et al. 2017, §5.3). All share the sampler, TRPO and the run directory.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Algo {
     /// MAML-TRPO: a meta-learned initialization that adapts in a few policy-gradient steps.

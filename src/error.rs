@@ -8,7 +8,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A stop was requested ([`crate::StopSignal`]); the run is checkpointed and resumable.
-    #[error("stopped before iteration {iteration} (checkpoint saved); resume with: metarl train --resume {}", run_dir.display())]
+    #[error("stopped before iteration {iteration} (checkpointed; the run in {} can be resumed)", run_dir.display())]
     Stopped {
         /// The first iteration that did not run.
         iteration: u64,

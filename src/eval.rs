@@ -120,7 +120,7 @@ impl FromStr for Which {
             ("latest", _) => Ok(Which::Latest),
             (_, Some(n)) => Ok(Which::Iteration(n)),
             _ => Err(Error::Config(format!(
-                "--checkpoint must be `best`, `latest` or `iter-NNNNN` (got `{name}`)"
+                "a checkpoint is `best`, `latest` or `iter-NNNNN` (got `{name}`)"
             ))),
         }
     }
@@ -223,7 +223,9 @@ pub fn evaluate(policy: &TrainedPolicy, options: &EvalOptions) -> Result<EvalRep
 /// [`evaluate`], returning every task's returns.
 pub fn evaluate_curve(policy: &TrainedPolicy, options: &EvalOptions) -> Result<AdaptationCurve> {
     if options.tasks == 0 {
-        return Err(Error::Config("--tasks must be >= 1".into()));
+        return Err(Error::Config(
+            "an evaluation needs at least one held-out task (tasks = 0)".into(),
+        ));
     }
     let config = &policy.config;
     let dist = config.task_distribution()?;

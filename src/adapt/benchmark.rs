@@ -18,7 +18,8 @@ use crate::eval::{protocol, TrainedPolicy, Which, DEFAULT_EVAL_SEED};
 use crate::learners::initial_theta;
 
 /// The checkpoint `bench adapt` evaluates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum AdaptCheckpoint {
     /// The best checkpoint (the latest where a run has none yet).
     Best,
@@ -128,7 +129,9 @@ impl Evaluation {
 /// `settings.out` (STEM: `adapt`, or `adapt-latest` for the latest checkpoints).
 pub fn run(settings: &AdaptSettings, hooks: &mut TrainingHooks<'_>) -> Result<AdaptOutcome> {
     if settings.tasks == 0 {
-        return Err(Error::Config("--tasks must be >= 1".into()));
+        return Err(Error::Config(
+            "the comparison needs at least one held-out task (tasks = 0)".into(),
+        ));
     }
     let base = settings.config.for_algo(Algo::Maml);
     base.validate()?;

@@ -51,6 +51,9 @@ pub fn envs(args: &EnvsArgs) -> Result<()> {
 /// `metarl bench adapt`: trains what is missing (progress bars, Ctrl-C stops resumably), then
 /// prints the table.
 pub fn adapt(args: &AdaptArgs) -> Result<()> {
+    if args.tasks == 0 {
+        bail!("--tasks must be >= 1");
+    }
     let config = args.config.resolve(Some(Algo::Maml))?;
     let mut settings = AdaptSettings::paper(config);
     settings.tasks = args.tasks;
@@ -82,7 +85,12 @@ pub fn adapt(args: &AdaptArgs) -> Result<()> {
     if let Some((_, b)) = bar {
         b.finish();
     }
-    let outcome = outcome?;
+    let outcome = outcome.map_err(|e| match e {
+        metarl::Error::Stopped { .. } => {
+            anyhow::anyhow!("{e}; run the same `metarl bench adapt` again to continue it")
+        }
+        e => e.into(),
+    })?;
     print!("{}", outcome.markdown);
     let stem = outcome.files[0].with_extension("");
     println!("wrote {}.{{csv,md,png}}", stem.display());

@@ -10,7 +10,10 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     if args.tasks == 0 {
         bail!("--tasks must be >= 1");
     }
-    let which: Which = args.checkpoint.parse()?;
+    let which: Which = args
+        .checkpoint
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--checkpoint: {e}"))?;
     let policy = TrainedPolicy::load(&args.run_dir, &which)?;
     let options = EvalOptions {
         tasks: args.tasks,

@@ -1,17 +1,27 @@
 //! `metarl rollout`: record one adaptation to a JSON file.
 
-use anyhow::Result;
-use metarl::envs::Task;
-use metarl::rollout::{default_episodes, Recorder};
+use anyhow::{bail, Result};
+use metarl::rollout::{default_episodes, Recorder, MAX_STEPS};
 
 use super::RolloutArgs;
 
 /// Runs `metarl rollout`.
 pub fn run(args: &RolloutArgs) -> Result<()> {
+    if args.steps > MAX_STEPS {
+        bail!("--steps must be at most {MAX_STEPS} (got {})", args.steps);
+    }
+    if args.episodes == Some(0) {
+        bail!("--episodes must be >= 1");
+    }
     let recorder = Recorder::open(&args.run_dir, args.env.as_deref())?;
-    let task = (!args.task.is_empty()).then(|| Task {
-        params: args.task.clone(),
-    });
+    let task = match args.task.as_slice() {
+        [] => None,
+        params => Some(
+            recorder
+                .check_task(params)
+                .map_err(|e| anyhow::anyhow!("--task: {e}"))?,
+        ),
+    };
     let episodes = args
         .episodes
         .unwrap_or_else(|| default_episodes(recorder.scene()));

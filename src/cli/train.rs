@@ -52,6 +52,12 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             Ok(None) => break,
             Err(e) => {
                 bar.abandon();
+                if let metarl::Error::Stopped { run_dir, .. } = &e {
+                    bail!(
+                        "{e}; resume with: metarl train --resume {}",
+                        run_dir.display()
+                    );
+                }
                 return Err(e.into());
             }
         }

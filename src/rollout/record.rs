@@ -99,9 +99,7 @@ impl Recorder {
 
     /// Checks task parameters given by a person (the env's own rule), as a one-line error.
     pub fn check_task(&self, params: &[f64]) -> Result<Task> {
-        self.dist
-            .check_task(params)
-            .map_err(|e| Error::Config(e.replacen("invalid task", "invalid --task", 1)))
+        self.dist.check_task(params).map_err(Error::Config)
     }
 
     /// Adapts θ to `task` (or a task drawn with `seed`) for `steps` steps with the eval protocol
@@ -117,11 +115,13 @@ impl Recorder {
     ) -> Result<Recording> {
         if steps > MAX_STEPS {
             return Err(Error::Config(format!(
-                "--steps must be at most {MAX_STEPS} (got {steps})"
+                "a recording holds at most {MAX_STEPS} adaptation steps (got {steps})"
             )));
         }
         if episodes == 0 {
-            return Err(Error::Config("--episodes must be >= 1".into()));
+            return Err(Error::Config(
+                "a recording needs at least one episode per set (episodes = 0)".into(),
+            ));
         }
         let task = match task {
             Some(task) => self.check_task(&task.params)?,
