@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use metarl_agents::evaluation::{evaluate_adaptation, TaskSet};
-use metarl_agents::{IterationMetrics, MetaLearner, PolicySpec};
+use metarl_agents::{IterationMetrics, MetaLearner};
 use metarl_envs::TaskDistribution;
 use serde::Serialize;
 
@@ -229,8 +229,10 @@ impl Trainer {
                 run_dir: self.run.root().to_path_buf(),
             });
         }
-        let theta_used = self.learner.theta().to_vec();
-        let state_used = self.learner.state();
+        let every = self.config.train.validate_every;
+        // Best by training return (no validation): the candidate is the parameters (and state)
+        // the iteration's post-adaptation return was measured with, i.e. those before the step.
+        let used = (every == 0).then(|| (self.learner.theta().to_vec(), self.learner.state()));
         let metrics = self.learner.iteration(iteration);
         let done = iteration + 1;
         let state = &mut self.state;
@@ -240,7 +242,6 @@ impl Trainer {
         } else {
             state.rejected_consecutive = 0;
         }
-        let every = self.config.train.validate_every;
         let validation = (every > 0 && done.is_multiple_of(every)).then(|| self.validate());
         self.run.append_metrics(&MetricsLine {
             metrics: &metrics,
@@ -248,27 +249,18 @@ impl Trainer {
             peak_rss_mib: peak_rss_mib(),
             validation: validation.as_ref(),
         })?;
-        // The best candidate: the parameters just validated, or (best by training return) the
-        // parameters the iteration's post-adaptation return was measured with, and their state.
-        let candidate = match &validation {
-            Some(v) => Some((v.mean[v.mean.len() - 1], None, done)),
-            None if every == 0 => Some((
-                metrics.return_post,
-                Some((theta_used, state_used)),
-                iteration,
-            )),
-            None => None,
+        // The best candidate: the parameters just validated, or those of `used`.
+        let candidate = match (&validation, used) {
+            (Some(v), _) => Some((v.mean[v.mean.len() - 1], self.current(), done)),
+            (None, Some(used)) => Some((metrics.return_post, used, iteration)),
+            (None, None) => None,
         };
-        if let Some((score, used, at)) =
+        if let Some((score, (theta, state), at)) =
             candidate.filter(|c| c.0 > self.state.best.unwrap_or(f64::NEG_INFINITY))
         {
             self.state.best = Some(score);
-            let mut best = self.checkpoint(at, score);
-            if let Some((theta, state)) = used {
-                best.theta = theta;
-                best.state = state;
-            }
-            best.save(&self.run.checkpoint("best"))?;
+            self.checkpoint_of(theta, state, at, score)
+                .save(&self.run.checkpoint("best"))?;
         }
         let latest = self.checkpoint(done, f64::NAN);
         let keep = self.config.train.checkpoint_every;
@@ -326,9 +318,34 @@ impl Trainer {
         EvalReport::of_curve(&config.env.name, &curve)
     }
 
+    /// The learner's current parameters and state.
+    fn current(&self) -> (Vec<f64>, Vec<(String, Vec<f64>)>) {
+        (self.learner.theta().to_vec(), self.learner.state())
+    }
+
     /// A checkpoint of the learner's current parameters and state.
     fn checkpoint(&self, iteration: u64, score: f64) -> Checkpoint {
-        checkpoint_of(&self.config, self.learner.as_ref(), iteration, score)
+        let (theta, state) = self.current();
+        self.checkpoint_of(theta, state, iteration, score)
+    }
+
+    /// A checkpoint of `theta` and `state` of this run's learner, env and policy.
+    fn checkpoint_of(
+        &self,
+        theta: Vec<f64>,
+        state: Vec<(String, Vec<f64>)>,
+        iteration: u64,
+        score: f64,
+    ) -> Checkpoint {
+        Checkpoint {
+            env: self.config.env.name.clone(),
+            learner: self.learner.name().to_string(),
+            state,
+            spec: self.learner.spec().clone(),
+            theta,
+            iteration,
+            score,
+        }
     }
 }
 
@@ -339,25 +356,6 @@ pub struct ResumeOptions {
     pub iterations: Option<u64>,
     /// New `train.workers` (results do not depend on it).
     pub workers: Option<usize>,
-}
-
-/// A checkpoint of `learner`'s parameters and state for `config`'s env.
-fn checkpoint_of(
-    config: &Config,
-    learner: &dyn MetaLearner,
-    iteration: u64,
-    score: f64,
-) -> Checkpoint {
-    let spec: &PolicySpec = learner.spec();
-    Checkpoint {
-        env: config.env.name.clone(),
-        learner: learner.name().to_string(),
-        state: learner.state(),
-        spec: spec.clone(),
-        theta: learner.theta().to_vec(),
-        iteration,
-        score,
-    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,6 @@
 //! assert!(metarl_envs::env_names().contains(&"short-nav".to_string()));
 //! ```
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use crate::cheetah::env::DEFAULT_HORIZON as CHEETAH_DEFAULT_HORIZON;
@@ -52,35 +51,43 @@ pub enum EnvError {
 
 /// One registered family.
 struct Entry {
-    /// Registration order (built-ins first).
-    index: usize,
+    name: String,
     description: String,
     factory: EnvFactory,
 }
 
-type Registry = RwLock<BTreeMap<String, Entry>>;
+/// The registered families in registration order (built-ins first); a handful of entries, so
+/// lookups scan.
+type Registry = RwLock<Vec<Entry>>;
 
 /// The registry, holding the built-in families from first use.
 fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     REGISTRY.get_or_init(|| {
-        let mut map = BTreeMap::new();
-        for (index, (name, description, factory)) in builtins().into_iter().enumerate() {
-            map.insert(
-                name.to_string(),
-                Entry {
-                    index,
-                    description: description.to_string(),
-                    factory,
-                },
-            );
-        }
-        RwLock::new(map)
+        let entries = builtins()
+            .into_iter()
+            .map(|(name, description, factory)| Entry {
+                name: name.to_string(),
+                description: description.to_string(),
+                factory,
+            })
+            .collect();
+        RwLock::new(entries)
     })
 }
 
 /// The built-in families, in their listing order.
 fn builtins() -> Vec<(&'static str, &'static str, EnvFactory)> {
+    fn nav(oracle: bool) -> EnvFactory {
+        Arc::new(move |horizon: Option<usize>| {
+            let horizon = horizon.unwrap_or(nav2d::DEFAULT_HORIZON);
+            Box::new(if oracle {
+                Nav2dTasks::oracle(horizon)
+            } else {
+                Nav2dTasks::new(horizon)
+            }) as Box<dyn TaskDistribution>
+        })
+    }
     fn cheetah(family: CheetahFamily, oracle: bool) -> EnvFactory {
         Arc::new(move |horizon: Option<usize>| {
             Box::new(CheetahTasks::new(
@@ -94,19 +101,12 @@ fn builtins() -> Vec<(&'static str, &'static str, EnvFactory)> {
         (
             "nav2d",
             "2D navigation to a random goal (MAML paper)",
-            Arc::new(|horizon: Option<usize>| {
-                Box::new(Nav2dTasks::new(horizon.unwrap_or(nav2d::DEFAULT_HORIZON)))
-                    as Box<dyn TaskDistribution>
-            }),
+            nav(false),
         ),
         (
             "nav2d-oracle",
             "2D navigation to a random goal (MAML paper), observing the goal",
-            Arc::new(|horizon: Option<usize>| {
-                Box::new(Nav2dTasks::oracle(
-                    horizon.unwrap_or(nav2d::DEFAULT_HORIZON),
-                )) as Box<dyn TaskDistribution>
-            }),
+            nav(true),
         ),
         (
             "cheetah-vel",
@@ -131,15 +131,10 @@ fn builtins() -> Vec<(&'static str, &'static str, EnvFactory)> {
     ]
 }
 
-/// Registered names with their entries, in registration order (built-ins first).
-fn ordered<R>(f: impl Fn(&String, &Entry) -> R) -> Vec<R> {
-    let map = registry().read().unwrap_or_else(PoisonError::into_inner);
-    let mut entries: Vec<(&String, &Entry)> = map.iter().collect();
-    entries.sort_by_key(|(_, entry)| entry.index);
-    entries
-        .into_iter()
-        .map(|(name, entry)| f(name, entry))
-        .collect()
+/// `f` of every entry, in registration order (built-ins first).
+fn ordered<R>(f: impl Fn(&Entry) -> R) -> Vec<R> {
+    let entries = registry().read().unwrap_or_else(PoisonError::into_inner);
+    entries.iter().map(f).collect()
 }
 
 /// Registers a task family under `name`, to be built by [`task_distribution`] like a built-in.
@@ -161,19 +156,15 @@ pub fn register_env(
     if name.is_empty() || name.chars().any(char::is_whitespace) {
         return Err(EnvError::InvalidName(name.to_string()));
     }
-    let mut map = registry().write().unwrap_or_else(PoisonError::into_inner);
-    if map.contains_key(name) {
+    let mut entries = registry().write().unwrap_or_else(PoisonError::into_inner);
+    if entries.iter().any(|entry| entry.name == name) {
         return Err(EnvError::AlreadyRegistered(name.to_string()));
     }
-    let index = map.values().map(|entry| entry.index + 1).max().unwrap_or(0);
-    map.insert(
-        name.to_string(),
-        Entry {
-            index,
-            description: description.to_string(),
-            factory: Arc::new(factory),
-        },
-    );
+    entries.push(Entry {
+        name: name.to_string(),
+        description: description.to_string(),
+        factory: Arc::new(factory),
+    });
     Ok(())
 }
 
@@ -192,7 +183,8 @@ pub fn task_distribution(
     let factory = registry()
         .read()
         .unwrap_or_else(PoisonError::into_inner)
-        .get(name)
+        .iter()
+        .find(|entry| entry.name == name)
         .map(|entry| Arc::clone(&entry.factory));
     // The lock is released before the factory runs (a factory may use the registry).
     match factory {
@@ -207,12 +199,12 @@ pub fn task_distribution(
 /// Every registered name, built-ins first (nav2d, nav2d-oracle, cheetah-vel, cheetah-dir,
 /// cheetah-vel-oracle, cheetah-dir-oracle), then user families in registration order.
 pub fn env_names() -> Vec<String> {
-    ordered(|name, _| name.clone())
+    ordered(|entry| entry.name.clone())
 }
 
 /// `(name, description)` of every registered family, in [`env_names`] order.
 pub fn env_descriptions() -> Vec<(String, String)> {
-    ordered(|name, entry| (name.clone(), entry.description.clone()))
+    ordered(|entry| (entry.name.clone(), entry.description.clone()))
 }
 
 #[cfg(test)]

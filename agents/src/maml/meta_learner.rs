@@ -134,16 +134,6 @@ impl MamlTrpo {
         })
     }
 
-    /// The current meta-parameters.
-    pub fn theta(&self) -> &[f64] {
-        &self.theta
-    }
-
-    /// The policy architecture.
-    pub fn spec(&self) -> &PolicySpec {
-        &self.spec
-    }
-
     fn advantage_settings(&self) -> AdvantageSettings {
         AdvantageSettings {
             gamma: self.maml.gamma,
