@@ -25,7 +25,8 @@
 //!   [`config::Algo`] value; the trainer, checkpoints, evaluation and `bench adapt` drive it
 //!   through the trait.
 //! * **An output** (a new report, plot or metric sink) reads the run directory or consumes the
-//!   [`StepReport`]s of [`Trainer::step`].
+//!   [`StepReport`]s of [`Trainer::step`]. The trainer itself writes `metrics.jsonl` and the
+//!   same scalars as TensorBoard event files into `tb/` ([`tensorboard`]).
 //!
 //! The library sets no process-global state: no signal handler (pass a [`StopSignal`] to the
 //! trainer and request it from your own handler), no logger (it emits `tracing` events), no
@@ -63,6 +64,7 @@ pub mod learners;
 pub mod rollout;
 mod run_dir;
 pub mod stop;
+pub mod tensorboard;
 pub mod trainer;
 #[cfg(feature = "viewer")]
 pub mod viewer;

@@ -1,5 +1,6 @@
 //! A run directory: `config.toml` (the effective config), `metrics.jsonl` (one JSON object per
-//! meta-iteration) and `checkpoints/{latest,best}.safetensors`.
+//! meta-iteration), `tb/` (the same metrics as TensorBoard event files) and
+//! `checkpoints/{latest,best}.safetensors`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -61,6 +62,11 @@ impl RunDir {
     /// `metrics.jsonl`.
     pub fn metrics_path(&self) -> PathBuf {
         self.root.join("metrics.jsonl")
+    }
+
+    /// `tb/`: TensorBoard event files.
+    pub fn tensorboard(&self) -> PathBuf {
+        self.root.join("tb")
     }
 
     /// `checkpoints/`.

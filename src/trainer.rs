@@ -1,6 +1,8 @@
 //! The trainer: one run directory, one meta-learner, stepped one meta-iteration at a time.
 //!
-//! Every iteration appends its metrics line (with validation results on validated iterations),
+//! Every iteration appends its metrics line (with validation results on validated iterations)
+//! to `metrics.jsonl` and the same scalars as one TensorBoard event to `tb/`
+//! ([`crate::tensorboard`]; each trainer, a resumed one too, writes a new event file there),
 //! saves the best checkpoint if validation improved, then `latest` (this order makes a crash at
 //! any moment resumable bit for bit). Validation runs every `train.validate_every` iterations
 //! (multiples only, so a run stopped and extended equals the run trained in one go); a run with
@@ -31,6 +33,7 @@ use crate::eval::{protocol, EvalReport, TrainedPolicy, Which};
 use crate::learners::build_learner;
 use crate::run_dir::{RunDir, RunLock};
 use crate::stop::StopSignal;
+use crate::tensorboard::EventWriter;
 
 /// One line of `metrics.jsonl`: the iteration's metrics, plus the validation returns after
 /// 0..=eval.steps adaptation steps on the iterations that validate.
@@ -78,6 +81,7 @@ pub struct Trainer {
     _lock: RunLock,
     dist: Arc<dyn TaskDistribution>,
     learner: Box<dyn MetaLearner>,
+    events: EventWriter,
     state: TrainState,
     stop: StopSignal,
     /// An iteration failed half-way (e.g. a checkpoint could not be written): the learner may be
@@ -94,12 +98,14 @@ impl Trainer {
         let lock = run.lock()?;
         let dist = config.task_distribution()?;
         let learner = build_learner(&config, dist.clone())?;
+        let events = EventWriter::create(run.tensorboard())?;
         let trainer = Trainer {
             config,
             run,
             _lock: lock,
             dist,
             learner,
+            events,
             state: TrainState {
                 next: 0,
                 best: None,
@@ -159,6 +165,7 @@ impl Trainer {
             rejected_total: lines.iter().filter(|l| rejected(l)).count() as u64,
             rejected_consecutive: lines.iter().rev().take_while(|l| rejected(l)).count() as u64,
         };
+        let events = EventWriter::create(run.tensorboard())?;
         tracing::info!(from_iteration = state.next, "resuming");
         Ok(Trainer {
             config,
@@ -166,6 +173,7 @@ impl Trainer {
             _lock: lock,
             dist,
             learner,
+            events,
             state,
             stop: StopSignal::new(),
             failed: false,
@@ -243,12 +251,14 @@ impl Trainer {
             state.rejected_consecutive = 0;
         }
         let validation = (every > 0 && done.is_multiple_of(every)).then(|| self.validate());
-        self.run.append_metrics(&MetricsLine {
+        let line = MetricsLine {
             metrics: &metrics,
             rejected_steps: self.state.rejected_total,
             peak_rss_mib: peak_rss_mib(),
             validation: validation.as_ref(),
-        })?;
+        };
+        self.run.append_metrics(&line)?;
+        self.events.write_metrics_line(&line)?;
         // The best candidate: the parameters just validated, or those of `used`.
         let candidate = match (&validation, used) {
             (Some(v), _) => Some((v.mean[v.mean.len() - 1], self.current(), done)),
@@ -412,6 +422,22 @@ mod tests {
         let latest = Checkpoint::load(&run.checkpoint("latest")).unwrap();
         assert_eq!(latest.theta, theta0, "the last good parameters are kept");
         assert_eq!(latest.iteration, 3);
+    }
+
+    #[test]
+    fn a_failed_event_write_fails_the_step_like_a_metrics_write_and_the_trainer_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut trainer = Trainer::create(tiny(), dir.path().join("run")).unwrap();
+        assert!(trainer.step().unwrap().is_some());
+        trainer.events = EventWriter::failing();
+        let err = trainer.step().unwrap_err().to_string();
+        assert!(err.starts_with("cannot append to /dev/full"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+        let err = trainer.step().unwrap_err().to_string();
+        assert!(err.contains("an earlier iteration"), "{err}");
+        drop(trainer);
+        // `latest` was not saved after the failed write: the run resumes from iteration 1.
+        assert_eq!(Trainer::resume(dir.path().join("run")).unwrap().done(), 1);
     }
 
     #[test]

@@ -10,7 +10,9 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{assert_bad_input, metarl_in, metarl_ok, write_config, TINY};
+use common::{
+    assert_bad_input, metarl_in, metarl_ok, metrics, tiny_with, train_tiny, write_config, TINY,
+};
 use serde_json::{Map, Value};
 
 /// Keys every metrics.jsonl line must hold.
@@ -31,47 +33,12 @@ fn is_measurement(key: &str) -> bool {
     key.starts_with("seconds") || key == "peak_rss_mib"
 }
 
-/// The tiny config with `from` replaced by `to` (which must occur).
-fn tiny_with(from: &str, to: &str) -> String {
-    assert!(TINY.contains(from), "{from}");
-    TINY.replace(from, to)
-}
-
-/// Trains the tiny config (with `extra` CLI args) into `dir/name` and returns the run directory.
-fn train_tiny(dir: &Path, name: &str, config_text: &str, extra: &[&str]) -> PathBuf {
-    let config = write_config(dir, &format!("{name}.toml"), config_text);
-    let run = dir.join(name);
-    let mut args: Vec<&OsStr> = vec![
-        "train".as_ref(),
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--run-dir".as_ref(),
-        run.as_os_str(),
-    ];
-    args.extend(extra.iter().map(OsStr::new));
-    let stdout = metarl_ok(&args);
-    assert!(stdout.contains(&*run.to_string_lossy()), "{stdout}");
-    run
-}
-
 fn best(run: &Path) -> PathBuf {
     run.join("checkpoints").join("best.safetensors")
 }
 
 fn latest(run: &Path) -> PathBuf {
     run.join("checkpoints").join("latest.safetensors")
-}
-
-/// The lines of a run's metrics.jsonl, each parsed as a JSON object.
-fn metrics(run: &Path) -> Vec<Map<String, Value>> {
-    let text = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
-    assert!(text.ends_with('\n'), "metrics.jsonl ends with a newline");
-    text.lines()
-        .map(|line| match serde_json::from_str(line) {
-            Ok(Value::Object(map)) => map,
-            other => panic!("metrics line {line:?} is not a JSON object: {other:?}"),
-        })
-        .collect()
 }
 
 /// Every file under `dir`, recursively.

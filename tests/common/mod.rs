@@ -1,11 +1,13 @@
 //! Helpers shared by the end-to-end test binaries: run `metarl`, check success or a one-line
-//! error, write config files.
+//! error, write config files, train tiny runs and read their metrics.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+
+use serde_json::{Map, Value};
 
 /// The tiny config every test trains with.
 pub const TINY: &str = r#"
@@ -111,4 +113,39 @@ pub fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path
+}
+
+/// The tiny config with `from` replaced by `to` (which must occur).
+pub fn tiny_with(from: &str, to: &str) -> String {
+    assert!(TINY.contains(from), "{from}");
+    TINY.replace(from, to)
+}
+
+/// Trains the tiny config (with `extra` CLI args) into `dir/name` and returns the run directory.
+pub fn train_tiny(dir: &Path, name: &str, config_text: &str, extra: &[&str]) -> PathBuf {
+    let config = write_config(dir, &format!("{name}.toml"), config_text);
+    let run = dir.join(name);
+    let mut args: Vec<&OsStr> = vec![
+        "train".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--run-dir".as_ref(),
+        run.as_os_str(),
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    let stdout = metarl_ok(&args);
+    assert!(stdout.contains(&*run.to_string_lossy()), "{stdout}");
+    run
+}
+
+/// The lines of a run's metrics.jsonl, each parsed as a JSON object.
+pub fn metrics(run: &Path) -> Vec<Map<String, Value>> {
+    let text = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    assert!(text.ends_with('\n'), "metrics.jsonl ends with a newline");
+    text.lines()
+        .map(|line| match serde_json::from_str(line) {
+            Ok(Value::Object(map)) => map,
+            other => panic!("metrics line {line:?} is not a JSON object: {other:?}"),
+        })
+        .collect()
 }
