@@ -116,7 +116,19 @@ impl Network {
     }
 
     /// Action means for row-major observations (rows x obs_dim), without a tape.
+    ///
+    /// Each row's means are the same bits whatever the number of rows: gemm computes a
+    /// one-row product in another summation order than products of two or more rows (which
+    /// agree with each other), so a single row is computed as a two-row product of itself. The
+    /// sampler's actions therefore do not depend on how many of its episodes are still running,
+    /// and a policy evaluated one observation at a time (e.g. from Python) acts as in the batch.
     pub fn mean_values(&self, obs: &[f64], rows: usize) -> Vec<f64> {
+        if rows == 1 {
+            let twice = [obs, obs].concat();
+            let mut means = self.mean(matrix(&twice, 2, obs.len()), None).as_vec();
+            means.truncate(means.len() / 2);
+            return means;
+        }
         self.mean(matrix(obs, rows, obs.len() / rows.max(1)), None)
             .as_vec()
     }
@@ -203,5 +215,35 @@ impl Network {
         let b = self.biases[layer].clone().put_tape(T::default());
         let outputs = b.shape().0;
         x.matmul(w) + b.broadcast_like::<_, Axis<0>>(&(rows, outputs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+
+    /// Regression: a one-row product used to differ from the same row inside a batch in the
+    /// last bits, so an episode's actions depended on how many episodes were still running.
+    #[test]
+    fn mean_values_of_a_row_do_not_depend_on_the_batch_size() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for activation in [Activation::Relu, Activation::Tanh] {
+            let spec = PolicySpec {
+                obs_dim: 17,
+                act_dim: 6,
+                hidden: vec![32, 32],
+                activation,
+            };
+            let theta = spec.init_params(&mut rng);
+            let net = Network::new(&spec, &theta);
+            let obs: Vec<f64> = (0..41 * 17).map(|_| rng.gen_range(-2.0..2.0)).collect();
+            let full = net.mean_values(&obs, 41);
+            for rows in [1, 2, 3, 7, 8, 9, 16, 17, 40] {
+                let part = net.mean_values(&obs[..rows * 17], rows);
+                assert_eq!(part[..], full[..rows * 6], "{activation:?}, {rows} rows");
+            }
+        }
     }
 }
