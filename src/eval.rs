@@ -13,8 +13,11 @@ use std::path::Path;
 use std::str::FromStr;
 
 use metarl_agents::evaluation::{evaluate_adaptation, AdaptationCurve, EvalProtocol, TaskSet};
-use metarl_agents::maml::AdvantageSettings;
-use metarl_agents::PolicySpec;
+use metarl_agents::maml::{adapt_task_observed, AdaptRequest, Adaptation, AdvantageSettings};
+use metarl_agents::parallel::with_single_threaded_kernels;
+use metarl_agents::sampler::EnvPool;
+use metarl_agents::{PolicySpec, StageObserver};
+use metarl_envs::{Task, TaskDistribution};
 use serde::Serialize;
 
 use crate::checkpoint::Checkpoint;
@@ -170,6 +173,74 @@ impl TrainedPolicy {
     pub fn theta(&self) -> &[f64] {
         &self.checkpoint.theta
     }
+
+    /// Adapts the policy to `task` with `steps` policy-gradient steps of the run's evaluation
+    /// protocol (`eval.episodes` episodes per step, learning rate `eval.first_lr` for the first
+    /// step and `eval.later_lr` after; Finn et al. 2017, Eq. 1) and samples a final batch with the
+    /// adapted parameters. Episode `e` of the batch after `j` steps is drawn from
+    /// [`crate::rollout::episode_seed`]`(seed, j, e)`, as in `metarl rollout --seed`, so the
+    /// returns equal that recording's `mean_return`s. The task is checked with the family's
+    /// [`TaskDistribution::check_task`].
+    pub fn adapt(&self, task: &[f64], steps: usize, seed: u64) -> Result<Adapted> {
+        let dist = self.config.task_distribution()?;
+        let task = dist.check_task(task).map_err(Error::Config)?;
+        let adaptation = self.adapt_observed(dist.as_ref(), &task, steps, seed, &mut ())?;
+        let mut policy = self.clone();
+        policy.checkpoint.theta = adaptation.adapted.clone();
+        Ok(Adapted {
+            returns: adaptation.returns(),
+            policy,
+            non_finite: adaptation.non_finite,
+        })
+    }
+
+    /// [`TrainedPolicy::adapt`] on `dist`'s envs (which must fit the policy), showing every
+    /// episode event to `observer`.
+    pub(crate) fn adapt_observed(
+        &self,
+        dist: &dyn TaskDistribution,
+        task: &Task,
+        steps: usize,
+        seed: u64,
+        observer: &mut (impl StageObserver + Send),
+    ) -> Result<Adaptation> {
+        let protocol = protocol(&self.config, 1, steps);
+        if protocol.episodes == 0 {
+            return Err(Error::Config(
+                "an adaptation needs at least one episode per step (eval.episodes = 0)".into(),
+            ));
+        }
+        let lrs = protocol.lrs();
+        let mut pool = EnvPool::new(dist);
+        let request = AdaptRequest {
+            spec: self.spec(),
+            theta: self.theta(),
+            task,
+            lrs: &lrs,
+            episodes: protocol.episodes,
+            advantages: &protocol.advantages,
+        };
+        // Matrix kernels on one thread, as in the trainer's workers (no global pool).
+        Ok(with_single_threaded_kernels(|| {
+            adapt_task_observed(
+                &mut pool,
+                &request,
+                |stage, e| crate::rollout::episode_seed(seed, stage, e),
+                observer,
+            )
+        }))
+    }
+}
+
+/// A [`TrainedPolicy`] adapted to one task by [`TrainedPolicy::adapt`].
+#[derive(Clone, Debug)]
+pub struct Adapted {
+    /// The policy with the adapted parameters θ' (same config and checkpoint metadata).
+    pub policy: TrainedPolicy,
+    /// Mean return of the batch sampled after 0, 1, …, `steps` adaptation steps.
+    pub returns: Vec<f64>,
+    /// A non-finite inner gradient was met; that step (and the rest) kept the parameters.
+    pub non_finite: bool,
 }
 
 /// How many held-out tasks and steps an evaluation runs, with which seed and workers; episodes

@@ -72,7 +72,7 @@ pub mod viewer;
 pub use checkpoint::Checkpoint;
 pub use config::{Algo, Config};
 pub use error::{Error, Result};
-pub use eval::{evaluate, EvalOptions, EvalReport, TrainedPolicy, Which};
+pub use eval::{evaluate, Adapted, EvalOptions, EvalReport, TrainedPolicy, Which};
 pub use metarl_agents as agents;
 pub use metarl_envs as envs;
 pub use stop::StopSignal;

@@ -8,12 +8,9 @@
 
 use std::sync::Arc;
 
-use metarl_agents::evaluation::EvalProtocol;
-use metarl_agents::maml::{adapt_task_observed, AdaptRequest, StageObserver};
-use metarl_agents::parallel::with_single_threaded_kernels;
-use metarl_agents::sampler::{EnvPool, EpisodeEvent};
+use metarl_agents::maml::StageObserver;
+use metarl_agents::sampler::EpisodeEvent;
 use metarl_agents::seeding::{derive_rng, derive_seed, Stream};
-use metarl_agents::PolicySpec;
 use metarl_envs::{Env, RenderFrame, Task, TaskDistribution};
 
 use super::format::{Episode, EpisodeSet, Frame, Recording, SceneKind, FORMAT, VERSION};
@@ -47,13 +44,10 @@ pub fn default_episodes(scene: SceneKind) -> usize {
 
 /// A trained policy ready to be adapted and recorded (everything loaded and checked once).
 pub struct Recorder {
-    env: String,
     scene: SceneKind,
     dist: Arc<dyn TaskDistribution>,
-    spec: PolicySpec,
-    theta: Vec<f64>,
-    iteration: u64,
-    protocol: EvalProtocol,
+    /// The run's policy, its config's env replaced by the recorded one.
+    policy: TrainedPolicy,
 }
 
 impl Recorder {
@@ -61,28 +55,23 @@ impl Recorder {
     /// replaces the run's env (it must have the same observation and action sizes, e.g. a
     /// cheetah-vel policy on cheetah-dir tasks).
     pub fn open(run_dir: &std::path::Path, env: Option<&str>) -> Result<Recorder> {
-        let policy = TrainedPolicy::load(run_dir, &Which::Best)?;
-        let mut config = policy.config.clone();
+        let mut policy = TrainedPolicy::load(run_dir, &Which::Best)?;
         if let Some(env) = env {
-            config.env.name = env.to_string();
+            policy.config.env.name = env.to_string();
         }
+        let config = &policy.config;
         let dist = config.task_distribution()?;
         let scene = scene_of(dist.as_ref())?;
-        let spec = config.policy_spec(dist.as_ref());
-        if &spec != policy.spec() {
+        if &config.policy_spec(dist.as_ref()) != policy.spec() {
             return Err(Error::Config(format!(
                 "env `{}` does not fit the policy trained on `{}` (observation/action sizes differ)",
                 config.env.name, policy.checkpoint.env
             )));
         }
         Ok(Recorder {
-            env: config.env.name.clone(),
             scene,
-            spec,
-            theta: policy.checkpoint.theta,
-            iteration: policy.checkpoint.iteration,
-            protocol: crate::eval::protocol(&config, 1, MAX_STEPS),
             dist,
+            policy,
         })
     }
 
@@ -127,26 +116,11 @@ impl Recorder {
             Some(task) => self.check_task(&task.params)?,
             None => self.random_task(seed),
         };
-        let lrs: Vec<f64> = self.protocol.lrs()[..steps].to_vec();
-        let mut pool = EnvPool::new(self.dist.as_ref());
-        let request = AdaptRequest {
-            spec: &self.spec,
-            theta: &self.theta,
-            task: &task,
-            lrs: &lrs,
-            episodes: self.protocol.episodes,
-            advantages: &self.protocol.advantages,
-        };
-        let mut frames = FrameRecorder::new(steps + 1, episodes.min(self.protocol.episodes));
-        // Matrix kernels on one thread, as in the trainer's workers (no global pool).
-        let adaptation = with_single_threaded_kernels(|| {
-            adapt_task_observed(
-                &mut pool,
-                &request,
-                |stage, e| episode_seed(seed, stage, e),
-                &mut frames,
-            )
-        });
+        let batch_episodes = self.policy.config.eval.episodes;
+        let mut frames = FrameRecorder::new(steps + 1, episodes.min(batch_episodes));
+        let adaptation =
+            self.policy
+                .adapt_observed(self.dist.as_ref(), &task, steps, seed, &mut frames)?;
         let sets = frames
             .stages
             .into_iter()
@@ -155,22 +129,22 @@ impl Recorder {
             .map(|(stage, (episodes, mean_return))| EpisodeSet {
                 steps: stage,
                 mean_return,
-                batch_episodes: self.protocol.episodes,
+                batch_episodes,
                 episodes,
             })
             .collect();
         Ok(Recording {
             format: FORMAT.into(),
             version: VERSION,
-            env: self.env.clone(),
+            env: self.policy.config.env.name.clone(),
             scene: self.scene,
             task: task.params,
             seed,
             horizon: self.dist.horizon(),
             dt: self.dist.dt(),
             capsule_radius: self.dist.capsule_radius(),
-            checkpoint_iteration: self.iteration,
-            lrs,
+            checkpoint_iteration: self.policy.checkpoint.iteration,
+            lrs: crate::eval::protocol(&self.policy.config, 1, steps).lrs(),
             sets,
         })
     }
