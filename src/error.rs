@@ -35,7 +35,15 @@ pub enum Error {
     Checkpoint(String),
     /// Anything else (I/O, run directories, recordings), as a one-line chain of causes.
     #[error("{}", one_line(.0))]
-    Other(#[from] anyhow::Error),
+    Other(anyhow::Error),
+}
+
+/// Not `#[from]`: that would also make the error its own source, and a caller printing the
+/// chain of causes (`{:#}` of an `anyhow::Error` holding it) would show every message twice.
+impl From<anyhow::Error> for Error {
+    fn from(error: anyhow::Error) -> Error {
+        Error::Other(error)
+    }
 }
 
 /// `Result` with the library's [`Error`].
@@ -43,4 +51,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 fn one_line(error: &anyhow::Error) -> String {
     format!("{error:#}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrapped_error_shows_each_message_once_in_a_chain_of_causes() {
+        let error: Error = anyhow::anyhow!("inner").context("outer").into();
+        assert_eq!(error.to_string(), "outer: inner");
+        assert_eq!(format!("{:#}", anyhow::Error::from(error)), "outer: inner");
+    }
 }
