@@ -60,6 +60,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod error;
 pub mod eval;
+mod figure;
 pub mod learners;
 pub mod rollout;
 mod run_dir;
