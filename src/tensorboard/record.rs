@@ -67,6 +67,8 @@ mod tests {
         // The standard check value of CRC-32C (Castagnoli).
         assert_eq!(crc32c::crc32c(b"123456789"), 0xe306_9283);
         let crc: u32 = 0xe306_9283;
+        // TensorFlow's formula as written there, to check `rotate_right` against.
+        #[allow(clippy::manual_rotate)]
         let masked = ((crc >> 15) | (crc << 17)).wrapping_add(0xa282_ead8);
         assert_eq!(masked_crc32c(b"123456789"), masked);
     }
