@@ -4,6 +4,7 @@
 mod bench;
 mod eval;
 pub mod logging;
+mod plot;
 mod progress;
 mod rollout;
 mod signals;
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Envs(args)) => bench::envs(args),
         Command::Bench(BenchCommand::Adapt(args)) => bench::adapt(args),
         Command::Rollout(args) => rollout::run(args),
+        Command::Plot(args) => plot::run(args),
         #[cfg(feature = "viewer")]
         Command::View(args) => view::run(args),
     }
@@ -79,6 +81,9 @@ pub enum Command {
     Bench(BenchCommand),
     /// Record a policy adapting to one task (pre- and post-adaptation episodes) as JSON.
     Rollout(RolloutArgs),
+    /// Learning curves of runs overlaid in a PNG: a metric of metrics.jsonl against the
+    /// iteration, one line per run (for users without TensorBoard).
+    Plot(PlotArgs),
     /// Watch a policy adapt (Bevy viewer; built with `--features viewer`).
     #[cfg(feature = "viewer")]
     View(ViewArgs),
@@ -109,6 +114,23 @@ pub struct RolloutArgs {
     /// Output JSON file.
     #[arg(long)]
     pub out: PathBuf,
+}
+
+/// `metarl plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// Run directories written by `metarl train` (one curve each, labelled with the directory's
+    /// name).
+    #[arg(required = true, value_name = "RUN_DIR")]
+    pub runs: Vec<PathBuf>,
+    /// Output PNG file (default: curves.png in the current directory).
+    #[arg(long, value_name = "FILE.png")]
+    pub out: Option<PathBuf>,
+    /// What to plot: a numeric key of metrics.jsonl (return_post, return_pre, kl, seconds, ...),
+    /// `validation` (the validation return after the most adaptation steps, with standard-error
+    /// bars, at validated iterations) or `validation-N` (after N steps).
+    #[arg(long, default_value = "return_post")]
+    pub metric: String,
 }
 
 /// `metarl view`.

@@ -26,7 +26,8 @@
 //!   through the trait.
 //! * **An output** (a new report, plot or metric sink) reads the run directory or consumes the
 //!   [`StepReport`]s of [`Trainer::step`]. The trainer itself writes `metrics.jsonl` and the
-//!   same scalars as TensorBoard event files into `tb/` ([`tensorboard`]).
+//!   same scalars as TensorBoard event files into `tb/` ([`tensorboard`]); [`curves`] draws
+//!   learning curves of runs from their `metrics.jsonl` (`metarl plot`).
 //!
 //! The library sets no process-global state: no signal handler (pass a [`StopSignal`] to the
 //! trainer and request it from your own handler), no logger (it emits `tracing` events), no
@@ -58,6 +59,7 @@ pub mod adapt;
 pub mod bench;
 pub mod checkpoint;
 pub mod config;
+pub mod curves;
 pub mod error;
 pub mod eval;
 mod figure;
