@@ -2,7 +2,8 @@
 //!
 //! Every iteration appends its metrics line (with validation results on validated iterations)
 //! to `metrics.jsonl` and the same scalars as one TensorBoard event to `tb/`
-//! ([`crate::tensorboard`]; each trainer, a resumed one too, writes a new event file there),
+//! ([`crate::tensorboard`]; each trainer, a resumed one too, writes a new event file there,
+//! opened at its first iteration, so resuming a finished run adds none),
 //! saves the best checkpoint if validation improved, then `latest` (this order makes a crash at
 //! any moment resumable bit for bit). Validation runs every `train.validate_every` iterations
 //! (multiples only, so a run stopped and extended equals the run trained in one go); a run with
@@ -81,7 +82,8 @@ pub struct Trainer {
     _lock: RunLock,
     dist: Arc<dyn TaskDistribution>,
     learner: Box<dyn MetaLearner>,
-    events: EventWriter,
+    /// The trainer's event file in `tb/`, opened at its first iteration.
+    events: Option<EventWriter>,
     state: TrainState,
     stop: StopSignal,
     /// An iteration failed half-way (e.g. a checkpoint could not be written): the learner may be
@@ -98,14 +100,13 @@ impl Trainer {
         let lock = run.lock()?;
         let dist = config.task_distribution()?;
         let learner = build_learner(&config, dist.clone())?;
-        let events = EventWriter::create(run.tensorboard())?;
         let trainer = Trainer {
             config,
             run,
             _lock: lock,
             dist,
             learner,
-            events,
+            events: None,
             state: TrainState {
                 next: 0,
                 best: None,
@@ -165,7 +166,6 @@ impl Trainer {
             rejected_total: lines.iter().filter(|l| rejected(l)).count() as u64,
             rejected_consecutive: lines.iter().rev().take_while(|l| rejected(l)).count() as u64,
         };
-        let events = EventWriter::create(run.tensorboard())?;
         tracing::info!(from_iteration = state.next, "resuming");
         Ok(Trainer {
             config,
@@ -173,7 +173,7 @@ impl Trainer {
             _lock: lock,
             dist,
             learner,
-            events,
+            events: None,
             state,
             stop: StopSignal::new(),
             failed: false,
@@ -258,7 +258,13 @@ impl Trainer {
             validation: validation.as_ref(),
         };
         self.run.append_metrics(&line)?;
-        self.events.write_metrics_line(&line)?;
+        let events = match &mut self.events {
+            Some(events) => events,
+            None => self
+                .events
+                .insert(EventWriter::create(self.run.tensorboard())?),
+        };
+        events.write_metrics_line(&line)?;
         // The best candidate: the parameters just validated, or those of `used`.
         let candidate = match (&validation, used) {
             (Some(v), _) => Some((v.mean[v.mean.len() - 1], self.current(), done)),
@@ -429,7 +435,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut trainer = Trainer::create(tiny(), dir.path().join("run")).unwrap();
         assert!(trainer.step().unwrap().is_some());
-        trainer.events = EventWriter::failing();
+        trainer.events = Some(EventWriter::failing());
         let err = trainer.step().unwrap_err().to_string();
         assert!(err.starts_with("cannot append to /dev/full"), "{err}");
         assert!(!err.contains('\n'), "{err}");

@@ -156,6 +156,8 @@ fn validation_is_tagged_by_step_count_and_a_resumed_run_adds_an_event_file() {
     ];
     resume.extend(["--iterations".into(), "3".into()]);
     metarl_ok(&resume);
+    // Resuming a finished run trains nothing and adds no event file.
+    metarl_ok(&resume);
 
     let lines = metrics(&run);
     assert_eq!(lines.len(), 3);
