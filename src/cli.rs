@@ -120,7 +120,7 @@ pub struct RolloutArgs {
 #[derive(Debug, Args)]
 pub struct PlotArgs {
     /// Run directories written by `metarl train` (one curve each, labelled with the directory's
-    /// name).
+    /// name, or its path if two runs share a name).
     #[arg(required = true, value_name = "RUN_DIR")]
     pub runs: Vec<PathBuf>,
     /// Output PNG file (default: curves.png in the current directory).

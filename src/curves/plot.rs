@@ -7,14 +7,15 @@ use anyhow::{anyhow, bail};
 
 use super::draw::render_png;
 use super::metric::Metric;
-use super::runs::RunMetrics;
+use super::runs::{tell_apart, RunMetrics};
 use crate::checkpoint::write_atomically;
 use crate::error::Result;
 
 /// What [`plot`] draws and where.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlotSettings {
-    /// Run directories written by the trainer, one curve each (legend: the directory's name).
+    /// Run directories written by the trainer, one curve each (legend: the directory's name, or
+    /// its path as given if two runs share a name).
     pub runs: Vec<PathBuf>,
     /// The metric on the y axis (default `return_post`).
     pub metric: Metric,
@@ -50,11 +51,12 @@ pub fn plot(settings: &PlotSettings) -> Result<()> {
     if settings.size.0 == 0 || settings.size.1 == 0 {
         return Err(anyhow!("the plot size must be at least 1 x 1 pixels").into());
     }
-    let runs = settings
+    let mut runs = settings
         .runs
         .iter()
         .map(|dir| RunMetrics::read(dir))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    tell_apart(&mut runs);
     let keys: BTreeSet<&str> = runs.iter().flat_map(RunMetrics::keys).collect();
     if let Metric::Key(key) = &settings.metric {
         if !keys.contains(key.as_str()) {

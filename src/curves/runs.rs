@@ -158,6 +158,20 @@ impl RunMetrics {
     }
 }
 
+/// Names runs that share a directory name (`a/seed-1`, `b/seed-1`) by their paths as given, so
+/// the legend tells them apart.
+pub fn tell_apart(runs: &mut [RunMetrics]) {
+    let shared: Vec<bool> = runs
+        .iter()
+        .map(|run| runs.iter().filter(|r| r.name == run.name).count() > 1)
+        .collect();
+    for (run, shared) in runs.iter_mut().zip(shared) {
+        if shared {
+            run.name = run.dir.display().to_string();
+        }
+    }
+}
+
 /// A line's `iteration` (checked to be an integer when read).
 fn iteration(line: &Map<String, Value>) -> f64 {
     line["iteration"].as_u64().unwrap_or_default() as f64
@@ -278,6 +292,22 @@ mod tests {
         }
         let err = RunMetrics::read(tmp.path()).err().unwrap().to_string();
         assert!(err.contains("is not a run directory"), "{err}");
+    }
+
+    #[test]
+    fn runs_sharing_a_directory_name_are_named_by_their_paths() {
+        let tmp = tempfile::tempdir().unwrap();
+        let line = "{\"iteration\":0,\"kl\":1}\n";
+        let dirs = [
+            run(tmp.path(), "a/seed-1", line),
+            run(tmp.path(), "b/seed-1", line),
+            run(tmp.path(), "b/seed-2", line),
+        ];
+        let mut runs: Vec<RunMetrics> = dirs.iter().map(|d| RunMetrics::read(d).unwrap()).collect();
+        tell_apart(&mut runs);
+        let names: Vec<&str> = runs.iter().map(|r| r.name.as_str()).collect();
+        let path = |i: usize| dirs[i].display().to_string();
+        assert_eq!(names, [path(0).as_str(), path(1).as_str(), "seed-2"]);
     }
 
     #[test]
