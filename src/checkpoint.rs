@@ -100,7 +100,8 @@ impl Checkpoint {
         })
     }
 
-    fn decode(bytes: &[u8]) -> anyhow::Result<Checkpoint> {
+    /// The checkpoint of [`Checkpoint::encode`]'s bytes.
+    pub(crate) fn decode(bytes: &[u8]) -> anyhow::Result<Checkpoint> {
         let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| anyhow!("{e:?}"))?;
         let meta = header.metadata().clone().unwrap_or_default();
         let field = |key: &str| -> anyhow::Result<&String> {

@@ -2,6 +2,7 @@
 //! calls of the `metarl` library.
 
 mod bench;
+pub mod distributed;
 mod eval;
 pub mod logging;
 mod plot;

@@ -12,11 +12,11 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use metarl_agents::evaluation::{evaluate_adaptation, AdaptationCurve, EvalProtocol, TaskSet};
+use metarl_agents::evaluation::{evaluate_adaptation_in, AdaptationCurve, EvalProtocol, TaskSet};
 use metarl_agents::maml::{adapt_task_observed, AdaptRequest, Adaptation, AdvantageSettings};
 use metarl_agents::parallel::with_single_threaded_kernels;
 use metarl_agents::sampler::EnvPool;
-use metarl_agents::{PolicySpec, StageObserver};
+use metarl_agents::{PolicySpec, Solo, StageObserver, TaskTeam};
 use metarl_envs::{Task, TaskDistribution};
 use serde::Serialize;
 
@@ -164,6 +164,28 @@ impl TrainedPolicy {
         })
     }
 
+    /// The policy as bytes (its config and checkpoint), e.g. to send it to other processes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let shipped = ShippedPolicy {
+            config: self.config.to_toml(),
+            checkpoint: self.checkpoint.encode()?,
+            checkpoint_name: self.checkpoint_name.clone(),
+        };
+        Ok(serde_json::to_vec(&shipped).map_err(anyhow::Error::from)?)
+    }
+
+    /// The policy of [`TrainedPolicy::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<TrainedPolicy> {
+        let shipped: ShippedPolicy = serde_json::from_slice(bytes)
+            .map_err(|e| Error::Checkpoint(format!("corrupt policy bytes: {e}")))?;
+        Ok(TrainedPolicy {
+            config: Config::parse(&shipped.config, "the shipped policy's config")?,
+            checkpoint: Checkpoint::decode(&shipped.checkpoint)
+                .map_err(|e| Error::Checkpoint(format!("corrupt shipped checkpoint: {e:#}")))?,
+            checkpoint_name: shipped.checkpoint_name,
+        })
+    }
+
     /// The policy architecture.
     pub fn spec(&self) -> &PolicySpec {
         &self.checkpoint.spec
@@ -232,6 +254,14 @@ impl TrainedPolicy {
     }
 }
 
+/// [`TrainedPolicy::to_bytes`]'s layout.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ShippedPolicy {
+    config: String,
+    checkpoint: Vec<u8>,
+    checkpoint_name: String,
+}
+
 /// A [`TrainedPolicy`] adapted to one task by [`TrainedPolicy::adapt`].
 #[derive(Clone, Debug)]
 pub struct Adapted {
@@ -293,6 +323,17 @@ pub fn evaluate(policy: &TrainedPolicy, options: &EvalOptions) -> Result<EvalRep
 
 /// [`evaluate`], returning every task's returns.
 pub fn evaluate_curve(policy: &TrainedPolicy, options: &EvalOptions) -> Result<AdaptationCurve> {
+    evaluate_curve_in(&Solo, policy, options)
+}
+
+/// [`evaluate_curve`] with the held-out tasks shared among the processes of `team` (every rank
+/// holds the same `policy`, e.g. from [`TrainedPolicy::to_bytes`]); every rank returns every
+/// task's returns, the same bits as one process.
+pub fn evaluate_curve_in(
+    team: &dyn TaskTeam,
+    policy: &TrainedPolicy,
+    options: &EvalOptions,
+) -> Result<AdaptationCurve> {
     if options.tasks == 0 {
         return Err(Error::Config(
             "an evaluation needs at least one held-out task (tasks = 0)".into(),
@@ -300,7 +341,8 @@ pub fn evaluate_curve(policy: &TrainedPolicy, options: &EvalOptions) -> Result<A
     }
     let config = &policy.config;
     let dist = config.task_distribution()?;
-    Ok(evaluate_adaptation(
+    Ok(evaluate_adaptation_in(
+        team,
         dist.as_ref(),
         policy.spec(),
         policy.theta(),

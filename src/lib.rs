@@ -60,6 +60,8 @@ pub mod bench;
 pub mod checkpoint;
 pub mod config;
 pub mod curves;
+#[cfg(feature = "mpi")]
+pub mod distributed;
 pub mod error;
 pub mod eval;
 mod figure;

@@ -14,6 +14,8 @@ fn main() -> std::process::ExitCode {
     cli::logging::init();
     match cli::run(args) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // Under mpirun, an error every rank met is reported by rank 0 only.
+        Err(e) if e.is::<cli::distributed::ReportedByRankZero>() => std::process::ExitCode::FAILURE,
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE

@@ -49,7 +49,15 @@ impl RunDir {
         Ok(dir)
     }
 
-    /// The directory.
+    /// The run directory at `root`, unchecked (a follower rank's name for rank 0's directory,
+    /// which it never reads or writes).
+    pub fn named(root: &Path) -> RunDir {
+        RunDir {
+            root: root.to_path_buf(),
+        }
+    }
+
+    /// The run directory's path.
     pub fn root(&self) -> &Path {
         &self.root
     }

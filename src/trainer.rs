@@ -21,10 +21,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use metarl_agents::evaluation::{evaluate_adaptation, TaskSet};
-use metarl_agents::{IterationMetrics, MetaLearner};
+use metarl_agents::evaluation::{evaluate_adaptation_in, TaskSet};
+use metarl_agents::team::any_rank;
+use metarl_agents::{IterationMetrics, MetaLearner, Solo, TaskTeam};
 use metarl_envs::TaskDistribution;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bench::peak_rss_mib;
 use crate::checkpoint::{write_atomically, Checkpoint};
@@ -79,7 +80,11 @@ struct TrainState {
 pub struct Trainer {
     config: Config,
     run: RunDir,
-    _lock: RunLock,
+    /// The run directory's lock: held by the trainer that records the run (a single process, or
+    /// rank 0 of a team); `None` on the other ranks of a team, which record nothing.
+    lock: Option<RunLock>,
+    /// The processes sharing each iteration's tasks ([`Solo`] unless [`Trainer::with_team`]).
+    team: Arc<dyn TaskTeam>,
     dist: Arc<dyn TaskDistribution>,
     learner: Box<dyn MetaLearner>,
     /// The trainer's event file in `tb/`, opened at its first iteration.
@@ -103,7 +108,8 @@ impl Trainer {
         let trainer = Trainer {
             config,
             run,
-            _lock: lock,
+            lock: Some(lock),
+            team: Arc::new(Solo),
             dist,
             learner,
             events: None,
@@ -170,7 +176,8 @@ impl Trainer {
         Ok(Trainer {
             config,
             run,
-            _lock: lock,
+            lock: Some(lock),
+            team: Arc::new(Solo),
             dist,
             learner,
             events: None,
@@ -231,7 +238,8 @@ impl Trainer {
         if iteration >= iterations {
             return Ok(None);
         }
-        if self.stop.is_requested() {
+        // A stop requested on any rank stops every rank before the same iteration.
+        if any_rank(self.team.as_ref(), self.stop.is_requested()) {
             return Err(Error::Stopped {
                 iteration,
                 run_dir: self.run.root().to_path_buf(),
@@ -240,7 +248,8 @@ impl Trainer {
         let every = self.config.train.validate_every;
         // Best by training return (no validation): the candidate is the parameters (and state)
         // the iteration's post-adaptation return was measured with, i.e. those before the step.
-        let used = (every == 0).then(|| (self.learner.theta().to_vec(), self.learner.state()));
+        let used = (every == 0 && self.lock.is_some())
+            .then(|| (self.learner.theta().to_vec(), self.learner.state()));
         let metrics = self.learner.iteration(iteration);
         let done = iteration + 1;
         let state = &mut self.state;
@@ -251,39 +260,9 @@ impl Trainer {
             state.rejected_consecutive = 0;
         }
         let validation = (every > 0 && done.is_multiple_of(every)).then(|| self.validate());
-        let line = MetricsLine {
-            metrics: &metrics,
-            rejected_steps: self.state.rejected_total,
-            peak_rss_mib: peak_rss_mib(),
-            validation: validation.as_ref(),
-        };
-        self.run.append_metrics(&line)?;
-        let events = match &mut self.events {
-            Some(events) => events,
-            None => self
-                .events
-                .insert(EventWriter::create(self.run.tensorboard())?),
-        };
-        events.write_metrics_line(&line)?;
-        // The best candidate: the parameters just validated, or those of `used`.
-        let candidate = match (&validation, used) {
-            (Some(v), _) => Some((v.mean[v.mean.len() - 1], self.current(), done)),
-            (None, Some(used)) => Some((metrics.return_post, used, iteration)),
-            (None, None) => None,
-        };
-        if let Some((score, (theta, state), at)) =
-            candidate.filter(|c| c.0 > self.state.best.unwrap_or(f64::NEG_INFINITY))
-        {
-            self.state.best = Some(score);
-            self.checkpoint_of(theta, state, at, score)
-                .save(&self.run.checkpoint("best"))?;
+        if self.lock.is_some() {
+            self.record(&metrics, validation.as_ref(), used, iteration)?;
         }
-        let latest = self.checkpoint(done, f64::NAN);
-        let keep = self.config.train.checkpoint_every;
-        if keep > 0 && done.is_multiple_of(keep) {
-            latest.save(&self.run.checkpoint(&format!("iter-{done:05}")))?;
-        }
-        latest.save(&self.run.checkpoint("latest"))?;
         self.state.next = done;
         tracing::debug!(?metrics, "iteration");
         if self.state.rejected_consecutive >= self.config.train.max_rejected_steps {
@@ -300,6 +279,136 @@ impl Trainer {
             done,
             iterations,
         }))
+    }
+
+    /// Records iteration `iteration` in the run directory: its metrics line and events, the best
+    /// checkpoint if it improved (`used`: the parameters the iteration's return was measured
+    /// with, when there is no validation), the periodic and the latest checkpoint, in an order
+    /// that leaves the run resumable bit for bit after a crash at any point.
+    fn record(
+        &mut self,
+        metrics: &IterationMetrics,
+        validation: Option<&EvalReport>,
+        used: Option<(Vec<f64>, Vec<(String, Vec<f64>)>)>,
+        iteration: u64,
+    ) -> Result<()> {
+        let done = iteration + 1;
+        let line = MetricsLine {
+            metrics,
+            rejected_steps: self.state.rejected_total,
+            peak_rss_mib: peak_rss_mib(),
+            validation,
+        };
+        self.run.append_metrics(&line)?;
+        let events = match &mut self.events {
+            Some(events) => events,
+            None => self
+                .events
+                .insert(EventWriter::create(self.run.tensorboard())?),
+        };
+        events.write_metrics_line(&line)?;
+        // The best candidate: the parameters just validated, or those of `used`.
+        let candidate = match (validation, used) {
+            (Some(v), _) => Some((v.mean[v.mean.len() - 1], self.current(), done)),
+            (None, Some(used)) => Some((metrics.return_post, used, iteration)),
+            (None, None) => None,
+        };
+        if let Some((score, (theta, state), at)) =
+            candidate.filter(|c| c.0 > self.state.best.unwrap_or(f64::NEG_INFINITY))
+        {
+            self.state.best = Some(score);
+            self.checkpoint_of(theta, state, at, score)
+                .save(&self.run.checkpoint("best"))?;
+        }
+        let latest = self.checkpoint(done, f64::NAN);
+        let keep = self.config.train.checkpoint_every;
+        if keep > 0 && done.is_multiple_of(keep) {
+            latest.save(&self.run.checkpoint(&format!("iter-{done:05}")))?;
+        }
+        latest.save(&self.run.checkpoint("latest"))
+    }
+
+    /// Shares every following iteration's tasks (and validation tasks) with the processes of
+    /// `team`; on rank 0, which records the run. The other ranks join with [`Trainer::follow`]
+    /// and the [`Trainer::snapshot`] of this trainer. Results are the same bits for any team.
+    ///
+    /// # Errors
+    /// [`Error::Config`] if the team has more processes than the meta-batch has tasks.
+    pub fn with_team(mut self, team: Arc<dyn TaskTeam>) -> Result<Trainer> {
+        let tasks = self.config.maml.meta_batch_size;
+        if team.size() > tasks {
+            return Err(Error::Config(format!(
+                "{} processes share a meta-batch of {tasks} tasks: use at most {tasks} ranks (maml.meta_batch_size)",
+                team.size()
+            )));
+        }
+        self.learner.set_team(team.clone());
+        self.team = team;
+        Ok(self)
+    }
+
+    /// What another rank of the team needs to follow this run from where it stands (rank 0
+    /// sends it; see [`Trainer::follow`]).
+    pub fn snapshot(&self) -> Vec<u8> {
+        let snapshot = Snapshot {
+            config: self.config.to_toml(),
+            run_dir: self.run.root().to_path_buf(),
+            theta: bits(self.learner.theta()),
+            state: self
+                .learner
+                .state()
+                .into_iter()
+                .map(|(name, values)| (name, bits(&values)))
+                .collect(),
+            next: self.state.next,
+            rejected_total: self.state.rejected_total,
+            rejected_consecutive: self.state.rejected_consecutive,
+        };
+        serde_json::to_vec(&snapshot).expect("snapshots serialize")
+    }
+
+    /// A trainer on a rank other than 0 of `team`, from rank 0's [`Trainer::snapshot`]: it
+    /// computes its share of every iteration and validation with rank 0 and records nothing.
+    /// `workers` replaces the run's worker count on this rank (results do not depend on it).
+    pub fn follow(
+        team: Arc<dyn TaskTeam>,
+        snapshot: &[u8],
+        workers: Option<usize>,
+    ) -> Result<Trainer> {
+        let snapshot: Snapshot = serde_json::from_slice(snapshot)
+            .map_err(|e| Error::Other(anyhow::anyhow!("corrupt snapshot from rank 0: {e}")))?;
+        let mut config = Config::parse(&snapshot.config, "rank 0's config")?;
+        if let Some(w) = workers {
+            config.train.workers = w;
+        }
+        let dist = config.task_distribution()?;
+        let mut learner = build_learner(&config, dist.clone())?;
+        let state: Vec<(String, Vec<f64>)> = snapshot
+            .state
+            .into_iter()
+            .map(|(name, values)| (name, from_bits(&values)))
+            .collect();
+        learner
+            .restore(from_bits(&snapshot.theta), &state)
+            .map_err(|e| Error::Checkpoint(format!("cannot restore the learner: {e}")))?;
+        learner.set_team(team.clone());
+        Ok(Trainer {
+            config,
+            run: RunDir::named(&snapshot.run_dir),
+            lock: None,
+            team,
+            dist,
+            learner,
+            events: None,
+            state: TrainState {
+                next: snapshot.next,
+                best: None,
+                rejected_total: snapshot.rejected_total,
+                rejected_consecutive: snapshot.rejected_consecutive,
+            },
+            stop: StopSignal::new(),
+            failed: false,
+        })
     }
 
     /// Steps until `train.iterations` are done.
@@ -323,7 +432,8 @@ impl Trainer {
             config.train.validation_tasks,
             config.validation_steps(),
         );
-        let curve = evaluate_adaptation(
+        let curve = evaluate_adaptation_in(
+            self.team.as_ref(),
             self.dist.as_ref(),
             self.learner.spec(),
             self.learner.theta(),
@@ -363,6 +473,33 @@ impl Trainer {
             score,
         }
     }
+}
+
+/// What a follower rank needs of rank 0's trainer (see [`Trainer::snapshot`]).
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    /// The effective config, as TOML.
+    config: String,
+    /// Rank 0's run directory (for messages).
+    run_dir: std::path::PathBuf,
+    /// The learner's parameters and state, as f64 bit patterns (JSON's decimal floats would
+    /// not come back bit for bit).
+    theta: Vec<u64>,
+    state: Vec<(String, Vec<u64>)>,
+    /// The next iteration and the rejected-step counters.
+    next: u64,
+    rejected_total: u64,
+    rejected_consecutive: u64,
+}
+
+/// The bit patterns of `values`.
+fn bits(values: &[f64]) -> Vec<u64> {
+    values.iter().map(|v| v.to_bits()).collect()
+}
+
+/// The values of bit patterns `bits`.
+fn from_bits(bits: &[u64]) -> Vec<f64> {
+    bits.iter().map(|&b| f64::from_bits(b)).collect()
 }
 
 /// What a resumed run may change.

@@ -6,10 +6,10 @@ use metarl_envs::TaskDistribution;
 use serde::{Deserialize, Serialize};
 
 use crate::maml::{adapt_task, AdaptRequest, AdvantageSettings};
-use crate::parallel::parallel_map;
 use crate::policy::PolicySpec;
 use crate::sampler::EnvPool;
 use crate::seeding::{derive_rng, derive_seed, Stream};
+use crate::team::{map_tasks, Solo, TaskTeam};
 
 /// How adaptation is evaluated.
 #[derive(Clone, Debug, PartialEq)]
@@ -108,10 +108,25 @@ pub fn evaluate_adaptation(
     (set, seed): (TaskSet, u64),
     workers: usize,
 ) -> AdaptationCurve {
+    evaluate_adaptation_in(&Solo, dist, spec, theta, protocol, (set, seed), workers)
+}
+
+/// [`evaluate_adaptation`] with the tasks shared among the processes of `team` (each adapts its
+/// [`crate::team::shard`]); every rank returns every task's returns, the same as one process.
+pub fn evaluate_adaptation_in(
+    team: &dyn TaskTeam,
+    dist: &dyn TaskDistribution,
+    spec: &PolicySpec,
+    theta: &[f64],
+    protocol: &EvalProtocol,
+    (set, seed): (TaskSet, u64),
+    workers: usize,
+) -> AdaptationCurve {
     let (task_stream, episode_stream) = set.streams();
     let tasks = dist.sample_tasks(&mut derive_rng(seed, task_stream, &[]), protocol.tasks);
     let lrs = protocol.lrs();
-    let returns = parallel_map(
+    let (_, returns) = map_tasks(
+        team,
         workers,
         tasks.len(),
         || EnvPool::new(dist),
@@ -124,10 +139,11 @@ pub fn evaluate_adaptation(
                 episodes: protocol.episodes,
                 advantages: &protocol.advantages,
             };
-            adapt_task(pool, &request, |stage, e| {
+            let returns = adapt_task(pool, &request, |stage, e| {
                 derive_seed(seed, episode_stream, &[i as u64, stage as u64, e as u64])
             })
-            .returns()
+            .returns();
+            ((), returns)
         },
     );
     AdaptationCurve { returns }

@@ -9,12 +9,16 @@
 //!
 //! To plug in a new learner: implement [`MetaLearner`] for it (its own settings go into its
 //! constructor), draw every random number from (run seed, iteration) with [`crate::seeding`] so
-//! that a resumed run continues bit for bit, return everything besides θ that the next iteration
+//! that a resumed run continues bit for bit, run per-task work through
+//! [`crate::team::map_tasks`] and [`crate::team::gather_tasks`] so that it can be distributed, return everything besides θ that the next iteration
 //! depends on (e.g. optimizer moments) from `state`, and accept exactly that in `restore`.
 //! [`crate::maml::MamlTrpo`] is the reference implementation.
 
+use std::sync::Arc;
+
 use crate::maml::IterationMetrics;
 use crate::policy::PolicySpec;
+use crate::team::TaskTeam;
 
 /// Why a learner could not be built or restored.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -44,6 +48,11 @@ pub trait MetaLearner: Send {
     fn theta(&self) -> &[f64];
     /// Runs meta-iteration `iteration`; every random draw derives from (seed, iteration).
     fn iteration(&mut self, iteration: u64) -> IterationMetrics;
+    /// Shares the tasks of every following iteration with the processes of `team` (see
+    /// [`crate::team`]): the learner must give each rank its [`crate::team::shard`] of the tasks
+    /// and combine every cross-task sum over all tasks in task order, so that a team of any
+    /// size computes the same bits as one process. Learners start with [`crate::team::Solo`].
+    fn set_team(&mut self, team: Arc<dyn TaskTeam>);
     /// Learner state besides θ that a checkpoint must hold to resume bit for bit (named f64
     /// vectors; empty for MAML-TRPO).
     fn state(&self) -> Vec<(String, Vec<f64>)> {

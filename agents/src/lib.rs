@@ -17,6 +17,7 @@ pub mod parallel;
 pub mod policy;
 pub mod sampler;
 pub mod seeding;
+pub mod team;
 pub mod trpo;
 
 pub use episodes::EpisodeBatch;
@@ -26,4 +27,5 @@ pub use maml::{IterationMetrics, MamlConfig, MamlTrpo, MamlTrpoSettings, StageOb
 pub use parallel::resolve_workers;
 pub use policy::{Activation, PolicySpec};
 pub use sampler::{EpisodeEvent, EpisodeObserver};
+pub use team::{Solo, TaskTeam};
 pub use trpo::TrpoConfig;

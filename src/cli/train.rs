@@ -1,14 +1,81 @@
-//! `metarl train`.
+//! `metarl train` (under `mpirun`: rank 0 records the run, the other ranks follow it).
 
 use anyhow::{bail, Result};
 use metarl::{ResumeOptions, Trainer};
 
+use super::distributed::{self, Job, ReportedByRankZero};
 use super::progress::TrainBar;
 use super::signals::stop_on_signals;
 use super::TrainArgs;
 
-/// Runs `metarl train`: a new run, or `--resume DIR`.
+/// Runs `metarl train`: a new run, or `--resume DIR`; distributed when started by `mpirun`.
 pub fn run(args: &TrainArgs) -> Result<()> {
+    match distributed::join()? {
+        None => match open(args)? {
+            Some(trainer) => train(trainer).map_err(explain),
+            None => Ok(()),
+        },
+        Some(job) if job.rank() == 0 => {
+            let team = job.team();
+            let opened = open(args).and_then(|t| match t {
+                Some(t) => Ok(t.with_team(team.clone())?),
+                None => bail!("--print-config prints without training: run it without mpirun"),
+            });
+            let trainer =
+                distributed::send_from_rank_zero(team.as_ref(), opened, |t| Ok(t.snapshot()))?;
+            finish_on_every_rank(&job, train(trainer))
+        }
+        Some(job) => {
+            let team = job.team();
+            let snapshot = distributed::receive_from_rank_zero(team.as_ref())?;
+            let mut trainer = Trainer::follow(team, &snapshot, args.config.workers)?
+                .with_stop_signal(stop_on_signals());
+            let result = loop {
+                match trainer.step() {
+                    Ok(Some(_)) => {}
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(e),
+                }
+            };
+            finish_on_every_rank(&job, result)
+        }
+    }
+}
+
+/// A rank's end of a distributed run: errors every rank meets at the same iteration (a stop
+/// request, non-finite steps) end each process normally, rank 0 reporting them; an error of
+/// this rank alone (e.g. a checkpoint rank 0 could not write) ends the whole job at once.
+fn finish_on_every_rank(job: &Job, result: Result<(), metarl::Error>) -> Result<()> {
+    let Err(e) = result else {
+        return Ok(());
+    };
+    let collective = matches!(
+        e,
+        metarl::Error::Stopped { .. } | metarl::Error::NonFinite { .. }
+    );
+    match (collective, job.rank()) {
+        (true, 0) => Err(explain(e)),
+        (true, _) => Err(ReportedByRankZero.into()),
+        (false, rank) => {
+            eprintln!("error (rank {rank}): {e}");
+            job.abort()
+        }
+    }
+}
+
+/// The message of a training error, with how to resume a stopped run.
+fn explain(e: metarl::Error) -> anyhow::Error {
+    match &e {
+        metarl::Error::Stopped { run_dir, .. } => anyhow::anyhow!(
+            "{e}; resume with: metarl train --resume {}",
+            run_dir.display()
+        ),
+        _ => e.into(),
+    }
+}
+
+/// The trainer of a new run or of `--resume DIR`; `None` after `--print-config`.
+fn open(args: &TrainArgs) -> Result<Option<Trainer>> {
     let trainer = match &args.resume {
         Some(dir) => {
             let c = &args.config;
@@ -30,7 +97,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             let config = args.config.resolve(args.algo)?;
             if args.print_config {
                 print!("{}", config.to_toml());
-                return Ok(());
+                return Ok(None);
             }
             let root = args
                 .run_dir
@@ -39,6 +106,11 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             Trainer::create(config, root)?
         }
     };
+    Ok(Some(trainer))
+}
+
+/// Trains until the run is done, with a progress bar and Ctrl-C stopping it resumably.
+fn train(trainer: Trainer) -> Result<(), metarl::Error> {
     let mut trainer = trainer.with_stop_signal(stop_on_signals());
     let config = trainer.config();
     tracing::info!(
@@ -52,13 +124,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             Ok(None) => break,
             Err(e) => {
                 bar.abandon();
-                if let metarl::Error::Stopped { run_dir, .. } = &e {
-                    bail!(
-                        "{e}; resume with: metarl train --resume {}",
-                        run_dir.display()
-                    );
-                }
-                return Err(e.into());
+                return Err(e);
             }
         }
     }

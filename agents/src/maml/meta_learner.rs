@@ -19,12 +19,14 @@ use serde::{Deserialize, Serialize};
 use super::adaptation::{adapt_task, AdaptRequest, AdvantageSettings};
 use super::config::MamlConfig;
 use super::task_objective::TaskObjective;
+use super::task_summary::TaskSummary;
 use crate::baseline::FitCounts;
 use crate::learner::{LearnerError, MetaLearner};
 use crate::parallel::{parallel_map, resolve_workers};
 use crate::policy::PolicySpec;
 use crate::sampler::EnvPool;
 use crate::seeding::{derive_rng, derive_seed, Stream};
+use crate::team::{gather_tasks, map_tasks, Solo, TaskTeam};
 use crate::trpo::{trpo_step, Candidate, TrpoConfig, TrpoStep};
 
 /// What one meta-iteration did (one line of `metrics.jsonl`).
@@ -76,6 +78,17 @@ pub struct IterationMetrics {
     /// non-finite rewards) and fell back to zero weights (advantages = returns-to-go).
     #[serde(default)]
     pub baseline_zero_fallbacks: u64,
+    /// Processes the meta-batch's tasks were shared among (1 without MPI).
+    #[serde(default = "one")]
+    pub ranks: usize,
+    /// Seconds spent exchanging per-task results between ranks (0 for one process).
+    #[serde(default)]
+    pub seconds_communication: f64,
+}
+
+/// The rank count of metrics lines written before distributed training existed.
+fn one() -> usize {
+    1
 }
 
 /// Settings of a [`MamlTrpo`] learner besides the task distribution, the policy and θ.
@@ -101,6 +114,7 @@ pub struct MamlTrpo {
     seed: u64,
     workers: usize,
     theta: Vec<f64>,
+    team: Arc<dyn TaskTeam>,
 }
 
 impl MamlTrpo {
@@ -131,6 +145,7 @@ impl MamlTrpo {
             seed,
             workers: resolve_workers(workers),
             theta,
+            team: Arc::new(Solo),
         })
     }
 
@@ -155,8 +170,12 @@ impl MamlTrpo {
         let theta = &self.theta;
         let dist = self.dist.as_ref();
 
-        // 2. Adapt every task (sampling + inner gradients), then prepare its objective.
-        let prepared = parallel_map(
+        // 2. Adapt every task (sampling + inner gradients), then prepare its objective. Each
+        // rank of the team adapts its share of the tasks and keeps their objectives; every rank
+        // receives every task's summary, in task order.
+        let team = self.team.as_ref();
+        let (objectives, summaries) = map_tasks(
+            team,
             self.workers,
             tasks.len(),
             || EnvPool::new(dist),
@@ -188,46 +207,43 @@ impl MamlTrpo {
                     &mut rng,
                 );
                 let gradient = objective.meta_gradient(spec, maml.first_order);
-                (objective, gradient, adapt_time, t1.elapsed())
+                let summary = TaskSummary::of(&objective, gradient, adapt_time, t1.elapsed());
+                (objective, summary)
             },
         );
-        let n = prepared.len() as f64;
-        let workers = self.workers.min(prepared.len()).max(1) as f64;
-        let mut objectives = Vec::with_capacity(prepared.len());
+        let n = summaries.len() as f64;
+        let workers = (self.workers * team.size()).min(summaries.len()).max(1) as f64;
         let mut gradient = vec![0.0; theta.len()];
-        let (mut adapt_time, mut meta_time) = (Duration::ZERO, Duration::ZERO);
-        for (objective, g, a, m) in prepared {
-            for (acc, gi) in gradient.iter_mut().zip(&g) {
+        let (mut adapt_time, mut meta_time, mut sampling_time) =
+            (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+        let mut baseline_fits = FitCounts::default();
+        for summary in &summaries {
+            for (acc, gi) in gradient.iter_mut().zip(&summary.gradient) {
                 *acc += gi / n;
             }
-            adapt_time += a;
-            meta_time += m;
-            objectives.push(objective);
+            adapt_time += summary.adapt_time;
+            meta_time += summary.meta_time;
+            sampling_time += summary.sampling_time;
+            baseline_fits.add(summary.baseline_fits);
         }
-        let returns: Vec<Vec<f64>> = objectives
+        let return_pre = summaries.iter().map(|s| s.returns[0]).sum::<f64>() / n;
+        let return_post = summaries
             .iter()
-            .map(|o| o.adaptation().returns())
-            .collect();
-        let return_pre = returns.iter().map(|r| r[0]).sum::<f64>() / n;
-        let return_post = returns.iter().map(|r| r[r.len() - 1]).sum::<f64>() / n;
-        let env_steps = objectives.iter().map(|o| o.adaptation().env_steps()).sum();
-        let surrogate_before = objectives.iter().map(|o| o.surrogate_before()).sum::<f64>() / n;
-        let mut baseline_fits = FitCounts::default();
-        for objective in &objectives {
-            baseline_fits.add(objective.baseline_fits());
-        }
-        let sampling_time: Duration = objectives
-            .iter()
-            .map(|o| o.adaptation().sampling_time)
-            .sum();
+            .map(|s| s.returns[s.returns.len() - 1])
+            .sum::<f64>()
+            / n;
+        let env_steps = summaries.iter().map(|s| s.env_steps).sum();
+        let surrogate_before = summaries.iter().map(|s| s.surrogate_before).sum::<f64>() / n;
 
         // 3-4. TRPO on the meta-objective, unless a non-finite value already showed up: then the
-        // step is rejected and θ stays as it is.
+        // step is rejected and θ stays as it is. Every metric product and line-search candidate
+        // is a mean over all tasks: each rank computes its tasks' terms, every rank sums all.
         let non_finite_data = !(return_pre.is_finite() && return_post.is_finite())
-            || objectives.iter().any(|o| o.adaptation().non_finite)
+            || summaries.iter().any(|s| s.non_finite)
             || !gradient.iter().all(|g| g.is_finite());
         let first_order = maml.first_order;
         let workers_n = self.workers;
+        let tasks_n = summaries.len();
         let mut cg_time = Duration::ZERO;
         let mut line_search_time = Duration::ZERO;
         let step = if non_finite_data {
@@ -241,27 +257,32 @@ impl MamlTrpo {
                 surrogate_before,
                 |v| {
                     let t = Instant::now();
-                    let products = parallel_map(
+                    let local = parallel_map(
                         workers_n,
                         objectives.len(),
                         || (),
                         |_, i| objectives[i].metric_product(spec, v, first_order),
                     );
+                    let products = gather_tasks(team, tasks_n, &local);
                     cg_time += t.elapsed();
                     mean_of(&products)
                 },
                 |candidate| {
                     let t = Instant::now();
-                    let values: Vec<Candidate> = parallel_map(
+                    let local: Vec<(f64, f64)> = parallel_map(
                         workers_n,
                         objectives.len(),
                         || (),
-                        |_, i| objectives[i].evaluate(spec, candidate),
+                        |_, i| {
+                            let c = objectives[i].evaluate(spec, candidate);
+                            (c.surrogate, c.kl)
+                        },
                     );
+                    let values = gather_tasks(team, tasks_n, &local);
                     line_search_time += t.elapsed();
                     Candidate {
-                        surrogate: values.iter().map(|c| c.surrogate).sum::<f64>() / n,
-                        kl: values.iter().map(|c| c.kl).sum::<f64>() / n,
+                        surrogate: values.iter().map(|c| c.0).sum::<f64>() / n,
+                        kl: values.iter().map(|c| c.1).sum::<f64>() / n,
                     }
                 },
             ))
@@ -300,6 +321,8 @@ impl MamlTrpo {
             seconds_line_search: line_search_time.as_secs_f64(),
             baseline_ridge_escalations: baseline_fits.ridge_escalations,
             baseline_zero_fallbacks: baseline_fits.zero_fallbacks,
+            ranks: team.size(),
+            seconds_communication: team.take_communication_time().as_secs_f64(),
         }
     }
 }
@@ -332,6 +355,10 @@ impl MetaLearner for MamlTrpo {
 
     fn iteration(&mut self, iteration: u64) -> IterationMetrics {
         MamlTrpo::iteration(self, iteration)
+    }
+
+    fn set_team(&mut self, team: Arc<dyn TaskTeam>) {
+        self.team = team;
     }
 
     fn restore(

@@ -5,6 +5,7 @@ pub mod config;
 pub mod loss_rows;
 pub mod meta_learner;
 pub mod task_objective;
+pub mod task_summary;
 
 pub use adaptation::{
     adapt_task, adapt_task_observed, readapt, AdaptRequest, Adaptation, AdvantageSettings,

@@ -1,0 +1,162 @@
+//! Running under `mpirun`: joining the MPI job (feature `mpi`), one-line errors for bad
+//! launches, and rank 0's messages to the other ranks.
+//!
+//! Outside `mpirun` nothing here touches MPI: a plain `metarl train` is the single-process path
+//! whether or not the `mpi` feature is compiled in.
+
+use std::sync::Arc;
+
+use anyhow::{bail, Result};
+use metarl::agents::team::share_from_first;
+use metarl::agents::TaskTeam;
+use serde::{Deserialize, Serialize};
+
+/// The process count of the MPI job this process was started in (OpenMPI's
+/// `OMPI_COMM_WORLD_SIZE`, MPICH/Hydra's `PMI_SIZE`), if any.
+fn launched_size() -> Option<usize> {
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok()?.parse().ok())
+}
+
+/// An error rank 0 has already reported (the other ranks exit non-zero without repeating it).
+#[derive(Debug)]
+pub struct ReportedByRankZero;
+
+impl std::fmt::Display for ReportedByRankZero {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("see rank 0's error")
+    }
+}
+
+impl std::error::Error for ReportedByRankZero {}
+
+/// This process's place in an MPI job.
+pub struct Job {
+    #[cfg(feature = "mpi")]
+    _universe: mpi::environment::Universe,
+    #[cfg(feature = "mpi")]
+    team: Arc<metarl::distributed::MpiTeam>,
+}
+
+impl Job {
+    /// The job's processes as the trainer's team.
+    pub fn team(&self) -> Arc<dyn TaskTeam> {
+        #[cfg(feature = "mpi")]
+        {
+            self.team.clone()
+        }
+        #[cfg(not(feature = "mpi"))]
+        {
+            Arc::new(metarl::agents::Solo)
+        }
+    }
+
+    /// This process's rank.
+    pub fn rank(&self) -> usize {
+        self.team().rank()
+    }
+
+    /// Ends every process of the job (after an error only this rank met, so that the others do
+    /// not wait for it).
+    pub fn abort(&self) -> ! {
+        #[cfg(feature = "mpi")]
+        {
+            self.team.abort(1)
+        }
+        #[cfg(not(feature = "mpi"))]
+        {
+            std::process::exit(1)
+        }
+    }
+}
+
+/// Joins the MPI job this process was started in by `mpirun`; `None` outside one (and for
+/// `mpirun -np 1` of a build without the `mpi` feature). Fails with one line if the build has
+/// no MPI, or if the ranks run different binaries or command lines.
+pub fn join() -> Result<Option<Job>> {
+    let Some(size) = launched_size() else {
+        return Ok(None);
+    };
+    #[cfg(not(feature = "mpi"))]
+    {
+        if size > 1 {
+            bail!("started by mpirun with {size} ranks, but this metarl was built without the `mpi` feature (build with `cargo build --release --features mpi`)");
+        }
+        Ok(None)
+    }
+    #[cfg(feature = "mpi")]
+    {
+        let _ = size;
+        let Some((universe, threading)) =
+            mpi::initialize_with_threading(mpi::Threading::Serialized)
+        else {
+            bail!("MPI could not be initialized");
+        };
+        if threading < mpi::Threading::Serialized {
+            bail!("the MPI library offers threading level {threading:?}; metarl needs Serialized");
+        }
+        let team = Arc::new(metarl::distributed::MpiTeam::new(universe.world()));
+        let differing =
+            metarl::agents::team::ranks_differing_from_first(team.as_ref(), fingerprint()?);
+        if !differing.is_empty() {
+            if team.rank() == 0 {
+                bail!(
+                    "ranks {differing:?} run a different metarl binary or command line than rank 0"
+                );
+            }
+            return Err(ReportedByRankZero.into());
+        }
+        Ok(Some(Job {
+            _universe: universe,
+            team,
+        }))
+    }
+}
+
+/// A hash of this process's executable and command line (the same on every rank of a
+/// consistent launch).
+#[cfg(feature = "mpi")]
+fn fingerprint() -> Result<u64> {
+    use std::hash::{Hash, Hasher};
+    let exe = std::fs::read("/proc/self/exe")
+        .map_err(|e| anyhow::anyhow!("cannot read this process's executable: {e}"))?;
+    let mut hasher = std::hash::DefaultHasher::new();
+    exe.hash(&mut hasher);
+    std::env::args()
+        .skip(1)
+        .collect::<Vec<_>>()
+        .hash(&mut hasher);
+    Ok(hasher.finish())
+}
+
+/// What rank 0 sends the other ranks before a command's collective part: its data, or the
+/// error that ended the command on rank 0.
+#[derive(Serialize, Deserialize)]
+enum Envelope {
+    Ok(Vec<u8>),
+    Err(String),
+}
+
+/// Rank 0 sends `bytes` (or its error, which it returns) to the other ranks.
+pub fn send_from_rank_zero<T>(
+    team: &dyn TaskTeam,
+    value: Result<T>,
+    bytes: impl FnOnce(&T) -> Result<Vec<u8>>,
+) -> Result<T> {
+    let value = value.and_then(|v| bytes(&v).map(|b| (v, b)));
+    let envelope = match &value {
+        Ok((_, b)) => Envelope::Ok(b.clone()),
+        Err(e) => Envelope::Err(format!("{e:#}")),
+    };
+    share_from_first(team, Some(&serde_json::to_vec(&envelope)?));
+    value.map(|(v, _)| v)
+}
+
+/// On a rank other than 0: rank 0's bytes, or [`ReportedByRankZero`] if rank 0 failed.
+pub fn receive_from_rank_zero(team: &dyn TaskTeam) -> Result<Vec<u8>> {
+    match serde_json::from_slice(&share_from_first(team, None))? {
+        Envelope::Ok(bytes) => Ok(bytes),
+        Envelope::Err(_) => Err(ReportedByRankZero.into()),
+    }
+}
