@@ -3,10 +3,11 @@
 //! that serializes to JSON and displays as a table.
 
 use std::fmt;
+use std::sync::Arc;
 
 use metarl_agents::parallel::{parallel_map, resolve_workers};
 use metarl_agents::sampler::{sample_task, EnvPool, SampleRequest};
-use metarl_agents::IterationMetrics;
+use metarl_agents::{IterationMetrics, Solo, TaskTeam};
 use serde::Serialize;
 
 use crate::config::Config;
@@ -23,8 +24,10 @@ pub struct SpeedReport {
     pub env: String,
     /// Timed meta-iterations.
     pub iterations: u64,
-    /// Worker threads.
+    /// Worker threads (per process).
     pub workers: usize,
+    /// Processes sharing each meta-batch (1 outside `mpirun`).
+    pub ranks: usize,
     /// Median seconds per meta-iteration.
     pub seconds_per_iteration: f64,
     /// Median seconds sampling episodes.
@@ -37,6 +40,8 @@ pub struct SpeedReport {
     pub seconds_cg: f64,
     /// Median seconds in the line search.
     pub seconds_line_search: f64,
+    /// Median seconds exchanging per-task results between processes (0 for one process).
+    pub seconds_communication: f64,
     /// Env steps sampled per meta-iteration.
     pub env_steps_per_iteration: usize,
     /// Env steps per second of sampling time.
@@ -73,10 +78,19 @@ pub fn peak_rss_mib() -> f64 {
 /// Times `config.train.iterations` meta-iterations of a fresh learner of `config` (nothing is
 /// written) and reports the medians.
 pub fn speed(config: &Config) -> Result<SpeedReport> {
+    speed_in(Arc::new(Solo), config)
+}
+
+/// [`speed`] with each meta-batch shared among the processes of `team` (every rank calls it
+/// with the same config; see [`crate::Trainer::with_team`]).
+pub fn speed_in(team: Arc<dyn TaskTeam>, config: &Config) -> Result<SpeedReport> {
     config.validate()?;
+    crate::trainer::check_team_size(config, team.size())?;
     let dist = config.task_distribution()?;
     let workers = resolve_workers(config.train.workers);
     let mut learner = build_learner(config, dist)?;
+    let ranks = team.size();
+    learner.set_team(team);
     let metrics: Vec<IterationMetrics> = (0..config.train.iterations)
         .map(|i| {
             let m = learner.iteration(i);
@@ -89,12 +103,14 @@ pub fn speed(config: &Config) -> Result<SpeedReport> {
         env: config.env.name.clone(),
         iterations: config.train.iterations,
         workers,
+        ranks,
         seconds_per_iteration: med(|m| m.seconds),
         seconds_sampling: med(|m| m.seconds_sampling),
         seconds_inner: med(|m| m.seconds_inner),
         seconds_meta_gradient: med(|m| m.seconds_meta_gradient),
         seconds_cg: med(|m| m.seconds_cg),
         seconds_line_search: med(|m| m.seconds_line_search),
+        seconds_communication: med(|m| m.seconds_communication),
         env_steps_per_iteration: metrics.first().map_or(0, |m| m.env_steps),
         env_steps_per_sampling_second: med(|m| m.env_steps as f64 / m.seconds_sampling),
         peak_rss_mib: peak_rss_mib(),
@@ -106,8 +122,8 @@ impl fmt::Display for SpeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} — median of {} meta-iterations, {} workers",
-            self.env, self.iterations, self.workers
+            "{} — median of {} meta-iterations, {} workers x {} process(es)",
+            self.env, self.iterations, self.workers, self.ranks
         )?;
         let rows = [
             ("meta-iteration", self.seconds_per_iteration),
@@ -116,6 +132,7 @@ impl fmt::Display for SpeedReport {
             ("meta-gradient", self.seconds_meta_gradient),
             ("conjugate gradient", self.seconds_cg),
             ("line search", self.seconds_line_search),
+            ("communication", self.seconds_communication),
         ];
         writeln!(f, "{:<20} {:>10}", "phase", "seconds")?;
         for (name, seconds) in rows {

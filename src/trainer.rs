@@ -335,13 +335,7 @@ impl Trainer {
     /// # Errors
     /// [`Error::Config`] if the team has more processes than the meta-batch has tasks.
     pub fn with_team(mut self, team: Arc<dyn TaskTeam>) -> Result<Trainer> {
-        let tasks = self.config.maml.meta_batch_size;
-        if team.size() > tasks {
-            return Err(Error::Config(format!(
-                "{} processes share a meta-batch of {tasks} tasks: use at most {tasks} ranks (maml.meta_batch_size)",
-                team.size()
-            )));
-        }
+        check_team_size(&self.config, team.size())?;
         self.learner.set_team(team.clone());
         self.team = team;
         Ok(self)
@@ -490,6 +484,18 @@ struct Snapshot {
     next: u64,
     rejected_total: u64,
     rejected_consecutive: u64,
+}
+
+/// Fails with [`Error::Config`] if `ranks` processes cannot share `config`'s meta-batch (more
+/// ranks than tasks).
+pub fn check_team_size(config: &Config, ranks: usize) -> Result<()> {
+    let tasks = config.maml.meta_batch_size;
+    if ranks > tasks {
+        return Err(Error::Config(format!(
+            "{ranks} processes share a meta-batch of {tasks} tasks: use at most {tasks} ranks (maml.meta_batch_size)"
+        )));
+    }
+    Ok(())
 }
 
 /// The bit patterns of `values`.

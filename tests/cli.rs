@@ -879,3 +879,34 @@ fn env_and_algo_flags_combine_with_the_config_file() {
         &["--algo pretrained", "nav2d-oracle"],
     );
 }
+
+/// `mpirun -np 2` of a build without the `mpi` feature would train R independent copies: each
+/// rank refuses with one line instead (the launcher's variables are set here by hand).
+#[cfg(not(feature = "mpi"))]
+#[test]
+fn an_mpi_launch_of_a_build_without_mpi_fails_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "tiny.toml", TINY);
+    let run = dir.path().join("run");
+    for var in ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_metarl"))
+            .args([
+                "train",
+                "--config",
+                config.to_str().unwrap(),
+                "--run-dir",
+                run.to_str().unwrap(),
+            ])
+            .env(var, "2")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("built without the `mpi` feature"),
+            "{stderr}"
+        );
+        assert!(!run.exists());
+    }
+}

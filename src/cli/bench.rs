@@ -6,6 +6,7 @@ use metarl::bench::DEFAULT_SPEED_ITERATIONS;
 use metarl::Algo;
 use serde::Serialize;
 
+use super::distributed;
 use super::progress::TrainBar;
 use super::signals::stop_on_signals;
 use super::{AdaptArgs, EnvsArgs, SoakArgs, SpeedArgs};
@@ -27,7 +28,17 @@ pub fn speed(args: &SpeedArgs) -> Result<()> {
         .iterations
         .get_or_insert(DEFAULT_SPEED_ITERATIONS);
     let config = config_args.resolve(None)?;
-    print(&metarl::bench::speed(&config)?, args.json)
+    // Under mpirun every rank times its share of each meta-batch; rank 0 prints.
+    match distributed::join()? {
+        None => print(&metarl::bench::speed(&config)?, args.json),
+        Some(job) => {
+            let report = metarl::bench::speed_in(job.team(), &config)?;
+            if job.rank() == 0 {
+                print(&report, args.json)?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// `metarl bench soak`: fails if any step produced a non-finite value.

@@ -11,13 +11,13 @@ use super::TrainArgs;
 /// Runs `metarl train`: a new run, or `--resume DIR`; distributed when started by `mpirun`.
 pub fn run(args: &TrainArgs) -> Result<()> {
     match distributed::join()? {
-        None => match open(args)? {
+        None => match open(args, 1)? {
             Some(trainer) => train(trainer).map_err(explain),
             None => Ok(()),
         },
         Some(job) if job.rank() == 0 => {
             let team = job.team();
-            let opened = open(args).and_then(|t| match t {
+            let opened = open(args, team.size()).and_then(|t| match t {
                 Some(t) => Ok(t.with_team(team.clone())?),
                 None => bail!("--print-config prints without training: run it without mpirun"),
             });
@@ -74,8 +74,9 @@ fn explain(e: metarl::Error) -> anyhow::Error {
     }
 }
 
-/// The trainer of a new run or of `--resume DIR`; `None` after `--print-config`.
-fn open(args: &TrainArgs) -> Result<Option<Trainer>> {
+/// The trainer of a new run or of `--resume DIR`; `None` after `--print-config`. A new run's
+/// config is checked to fit `ranks` processes before its directory is created.
+fn open(args: &TrainArgs, ranks: usize) -> Result<Option<Trainer>> {
     let trainer = match &args.resume {
         Some(dir) => {
             let c = &args.config;
@@ -99,6 +100,7 @@ fn open(args: &TrainArgs) -> Result<Option<Trainer>> {
                 print!("{}", config.to_toml());
                 return Ok(None);
             }
+            metarl::trainer::check_team_size(&config, ranks)?;
             let root = args
                 .run_dir
                 .clone()

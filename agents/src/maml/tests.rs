@@ -222,7 +222,68 @@ fn without_timings(mut m: IterationMetrics) -> IterationMetrics {
     m.seconds_meta_gradient = 0.0;
     m.seconds_cg = 0.0;
     m.seconds_line_search = 0.0;
+    m.seconds_communication = 0.0;
+    m.ranks = 1;
     m
+}
+
+/// A team of `size` ranks on threads of this process: `all_gather` publishes each rank's
+/// values and waits for all of them (a barrier before and after reading).
+struct ThreadTeam {
+    size: usize,
+    rank: usize,
+    slots: Arc<(std::sync::Mutex<Vec<Vec<f64>>>, std::sync::Barrier)>,
+}
+
+impl crate::team::TaskTeam for ThreadTeam {
+    fn size(&self) -> usize {
+        self.size
+    }
+    fn rank(&self) -> usize {
+        self.rank
+    }
+    fn all_gather(&self, local: &[f64], lengths: &[usize]) -> Vec<f64> {
+        let (slots, barrier) = &*self.slots;
+        slots.lock().unwrap()[self.rank] = local.to_vec();
+        barrier.wait();
+        let all = slots.lock().unwrap().concat();
+        barrier.wait();
+        assert_eq!(all.len(), lengths.iter().sum::<usize>());
+        all
+    }
+}
+
+#[test]
+fn teams_of_any_size_compute_the_single_process_bits() {
+    let (solo_metrics, solo_theta) = run(1, 2, 2);
+    for size in 1..=3 {
+        let slots = Arc::new((
+            std::sync::Mutex::new(vec![Vec::new(); size]),
+            std::sync::Barrier::new(size),
+        ));
+        let ranks: Vec<_> = (0..size)
+            .map(|rank| {
+                let slots = slots.clone();
+                std::thread::spawn(move || {
+                    let mut learner = tiny_learner(1, tiny_config(2));
+                    learner.set_team(Arc::new(ThreadTeam { size, rank, slots }));
+                    let metrics: Vec<IterationMetrics> = (0..2)
+                        .map(|i| {
+                            let m = learner.iteration(i);
+                            assert_eq!(m.ranks, size);
+                            without_timings(m)
+                        })
+                        .collect();
+                    (metrics, learner.theta().to_vec())
+                })
+            })
+            .collect();
+        for handle in ranks {
+            let (metrics, theta) = handle.join().unwrap();
+            assert_eq!(metrics, solo_metrics, "team of {size}");
+            assert_eq!(theta, solo_theta, "team of {size}");
+        }
+    }
 }
 
 #[test]
