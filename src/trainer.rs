@@ -289,7 +289,7 @@ impl Trainer {
         &mut self,
         metrics: &IterationMetrics,
         validation: Option<&EvalReport>,
-        used: Option<(Vec<f64>, Vec<(String, Vec<f64>)>)>,
+        used: Option<LearnerPoint>,
         iteration: u64,
     ) -> Result<()> {
         let done = iteration + 1;
@@ -439,7 +439,7 @@ impl Trainer {
     }
 
     /// The learner's current parameters and state.
-    fn current(&self) -> (Vec<f64>, Vec<(String, Vec<f64>)>) {
+    fn current(&self) -> LearnerPoint {
         (self.learner.theta().to_vec(), self.learner.state())
     }
 
@@ -468,6 +468,9 @@ impl Trainer {
         }
     }
 }
+
+/// A learner's parameters θ and state (what a checkpoint holds of it).
+type LearnerPoint = (Vec<f64>, Vec<(String, Vec<f64>)>);
 
 /// What a follower rank needs of rank 0's trainer (see [`Trainer::snapshot`]).
 #[derive(Serialize, Deserialize)]

@@ -55,6 +55,7 @@ def main() -> None:
         "metarl/CheetahVel-v0 (gymnasium.make)": lambda: single_env_rate("metarl/CheetahVel-v0", args.steps),
         "metarl.make_vec cheetah-vel, 16 envs, 1 thread": lambda: vector_rate(16, args.steps * 2, 1),
         "metarl.make_vec cheetah-vel, 16 envs, 2 threads": lambda: vector_rate(16, args.steps * 2, 2),
+        "metarl.make_vec cheetah-vel, 64 envs, 2 threads": lambda: vector_rate(64, args.steps * 2, 2),
     }
     rates = {name: [] for name in cases}
     for _ in range(args.rounds):

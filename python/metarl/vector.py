@@ -90,15 +90,9 @@ class MetaRLVectorEnv(VectorEnv):
         infos: dict[str, Any] = {}
         for name, (values, present) in metrics.items():
             infos[name] = values
-            infos[f"_{name}"] = np.asarray(present, dtype=bool)
-        infos["autoreset"] = np.asarray(autoreset, dtype=bool)
-        return (
-            obs,
-            rewards,
-            np.asarray(terminated, dtype=bool),
-            np.asarray(truncated, dtype=bool),
-            infos,
-        )
+            infos[f"_{name}"] = present
+        infos["autoreset"] = autoreset
+        return obs, rewards, terminated, truncated, infos
 
     def close_extras(self, **kwargs) -> None:
         pass

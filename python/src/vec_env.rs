@@ -1,8 +1,8 @@
 //! A batch of environments stepped together in Rust (`metarl._metarl.VecEnv`): the Rust side of
 //! `metarl.make_vec`'s Gymnasium vector env.
 //!
-//! A step releases the GIL and steps the envs on the batch's own thread pool (never a global
-//! one). Envs whose episode ended are reset at their next step (Gymnasium's `NEXT_STEP`
+//! A step releases the GIL and steps the envs in contiguous chunks on the calling thread and
+//! the batch's own helper threads (never a global pool). Envs whose episode ended are reset at their next step (Gymnasium's `NEXT_STEP`
 //! autoreset): that step returns the reset observation, reward 0 and both flags false. Episode
 //! `k >= 1` of env `i` is seeded with [`autoreset_seed`]`(seeds[i], k)`, where `seeds` are the
 //! seeds of the last `reset`, so a batch's episodes are reproducible one env at a time.
@@ -13,7 +13,6 @@ use metarl_envs::{Env, Task, TaskDistribution};
 use numpy::{AllowTypeChange, PyArray1, PyArray2, PyArrayLike1, PyArrayLike2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use rayon::prelude::*;
 
 use crate::arrays::{array1, array2, finite};
 use crate::env::{check_task, default_task, distribution, sample_tasks, Phase};
@@ -91,7 +90,19 @@ pub struct PyVecEnv {
     name: String,
     dist: Arc<dyn TaskDistribution>,
     slots: Mutex<Vec<Slot>>,
-    pool: rayon::ThreadPool,
+    /// Threads a step runs on (the calling thread and `threads - 1` of `pool`).
+    threads: usize,
+    /// The batch's own helper threads (none when it steps on the calling thread alone).
+    pool: Option<rayon::ThreadPool>,
+}
+
+/// Steps `slots` with their rows of `actions`, in order.
+fn step_all(slots: &mut [Slot], actions: &[f64], act_dim: usize) -> Vec<SlotStep> {
+    slots
+        .iter_mut()
+        .zip(actions.chunks(act_dim))
+        .map(|(s, a)| s.step(a))
+        .collect()
 }
 
 impl PyVecEnv {
@@ -105,9 +116,9 @@ impl PyVecEnv {
 type BatchStep<'py> = (
     Bound<'py, PyArray2<f64>>,
     Bound<'py, PyArray1<f64>>,
-    Vec<bool>,
-    Vec<bool>,
-    Vec<bool>,
+    Bound<'py, PyArray1<bool>>,
+    Bound<'py, PyArray1<bool>>,
+    Bound<'py, PyArray1<bool>>,
     Bound<'py, PyDict>,
 );
 
@@ -137,19 +148,25 @@ impl PyVecEnv {
             })
             .collect();
         let threads = metarl_agents::resolve_workers(threads).clamp(1, num_envs);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("metarl-vec-{i}"))
-            .build()
-            .map_err(|e| {
-                pyo3::exceptions::PyRuntimeError::new_err(format!(
-                    "cannot start the vector env's threads: {e}"
-                ))
-            })?;
+        let pool = if threads > 1 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads - 1)
+                .thread_name(|i| format!("metarl-vec-{i}"))
+                .build()
+                .map_err(|e| {
+                    pyo3::exceptions::PyRuntimeError::new_err(format!(
+                        "cannot start the vector env's threads: {e}"
+                    ))
+                })?;
+            Some(pool)
+        } else {
+            None
+        };
         Ok(PyVecEnv {
             name: name.to_string(),
             dist,
             slots: Mutex::new(slots),
+            threads,
             pool,
         })
     }
@@ -169,7 +186,7 @@ impl PyVecEnv {
     /// Threads a step runs on.
     #[getter]
     fn threads(&self) -> usize {
-        self.pool.current_num_threads()
+        self.threads
     }
 
     /// `n` tasks drawn from the family's distribution with `ChaCha8Rng::seed_from_u64(seed)`.
@@ -271,22 +288,28 @@ impl PyVecEnv {
             }
         }
         let slots: &mut Vec<Slot> = &mut slots;
-        let pool = &self.pool;
-        let steps: Vec<SlotStep> = py.detach(|| {
-            if pool.current_num_threads() == 1 {
-                slots
-                    .iter_mut()
-                    .zip(actions.chunks(act_dim))
-                    .map(|(s, a)| s.step(a))
-                    .collect()
-            } else {
-                pool.install(|| {
-                    slots
-                        .par_iter_mut()
-                        .zip(actions.par_chunks(act_dim))
-                        .map(|(s, a)| s.step(a))
-                        .collect()
-                })
+        let (pool, threads) = (&self.pool, self.threads);
+        let steps: Vec<SlotStep> = py.detach(|| match pool {
+            None => step_all(slots, &actions, act_dim),
+            Some(pool) => {
+                // Contiguous chunks, one per thread; the calling thread steps the first while
+                // the pool's threads step the others.
+                let chunk = n.div_ceil(threads);
+                let mut parts: Vec<Vec<SlotStep>> = (0..threads).map(|_| Vec::new()).collect();
+                pool.in_place_scope(|scope| {
+                    let mut pieces = slots
+                        .chunks_mut(chunk)
+                        .zip(actions.chunks(chunk * act_dim))
+                        .zip(parts.iter_mut());
+                    let first = pieces.next();
+                    for ((s, a), out) in pieces {
+                        scope.spawn(move |_| *out = step_all(s, a, act_dim));
+                    }
+                    if let Some(((s, a), out)) = first {
+                        *out = step_all(s, a, act_dim);
+                    }
+                });
+                parts.into_iter().flatten().collect()
             }
         });
         let obs: Vec<f64> = steps.iter().flat_map(|s| s.obs.iter().copied()).collect();
@@ -305,14 +328,14 @@ impl PyVecEnv {
                     present[i] = true;
                 }
             }
-            metrics.set_item(name, (array1(py, values), present))?;
+            metrics.set_item(name, (array1(py, values), PyArray1::from_vec(py, present)))?;
         }
         Ok((
             array2(py, obs, n)?,
             array1(py, steps.iter().map(|s| s.reward).collect()),
-            steps.iter().map(|s| s.terminated).collect(),
-            steps.iter().map(|s| s.truncated).collect(),
-            steps.iter().map(|s| s.reset).collect(),
+            PyArray1::from_vec(py, steps.iter().map(|s| s.terminated).collect()),
+            PyArray1::from_vec(py, steps.iter().map(|s| s.truncated).collect()),
+            PyArray1::from_vec(py, steps.iter().map(|s| s.reset).collect()),
             metrics,
         ))
     }
