@@ -47,6 +47,20 @@ fn with_env_help(mut command: clap::Command, names: &str) -> clap::Command {
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // Commands that do not run distributed refuse mpirun rather than run once per rank.
+    let alone = match &cli.command {
+        Command::Train(_) | Command::Eval(_) | Command::Bench(BenchCommand::Speed(_)) => None,
+        Command::Bench(BenchCommand::Soak(_)) => Some("bench soak"),
+        Command::Bench(BenchCommand::Envs(_)) => Some("bench envs"),
+        Command::Bench(BenchCommand::Adapt(_)) => Some("bench adapt"),
+        Command::Rollout(_) => Some("rollout"),
+        Command::Plot(_) => Some("plot"),
+        #[cfg(feature = "viewer")]
+        Command::View(_) => Some("view"),
+    };
+    if let Some(command) = alone {
+        distributed::refuse_ranks(command)?;
+    }
     match &cli.command {
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),

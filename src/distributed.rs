@@ -1,12 +1,24 @@
 //! Distributed meta-training over MPI (feature `mpi`): an [`agents::TaskTeam`] on an MPI
 //! communicator.
 //!
-//! The library does not initialize MPI (process-global state is the caller's): initialize it
-//! with at least [`mpi::Threading::Serialized`], build an [`MpiTeam`] on the world communicator
-//! and hand it to [`crate::Trainer::with_team`] on rank 0 and to [`crate::Trainer::follow`] on
-//! the other ranks. Per-task results cross between ranks with `MPI_Allgatherv` and every rank
-//! sums them in task order, so a run's numbers are the same bits for any number of ranks; see
-//! `docs/distributed.md` for what crosses the network.
+//! The library does not initialize MPI (process-global state is the caller's). The protocol,
+//! as the `metarl` command runs it:
+//!
+//! 1. initialize MPI with at least [`mpi::Threading::Serialized`] and build an [`MpiTeam`] on
+//!    the world communicator;
+//! 2. rank 0 creates or resumes its [`crate::Trainer`], calls [`crate::Trainer::with_team`] and
+//!    sends [`crate::Trainer::snapshot`] to the other ranks (e.g. with
+//!    [`crate::agents::team::share_from_first`], which every rank calls);
+//! 3. the other ranks build theirs with [`crate::Trainer::follow`] from that snapshot;
+//! 4. every rank calls [`crate::Trainer::step`] until it returns `Ok(None)`. An error for which
+//!    [`crate::Error::is_same_on_every_rank`] is false may be one rank's alone: end the job
+//!    with [`MpiTeam::abort`] (a panic too), or the other ranks wait for that rank forever.
+//!
+//! Per-task results cross between ranks with `MPI_Allgatherv` (as f64 values; the transport
+//! must copy bits, as shared memory and TCP between hosts of the same architecture do) and
+//! every rank sums them in task order, so a run's numbers are the same bits for any number of
+//! ranks on identical hosts (same CPU features and math library); see `docs/distributed.md`
+//! for what crosses the network.
 //!
 //! [`agents::TaskTeam`]: crate::agents::TaskTeam
 
@@ -67,7 +79,10 @@ impl TaskTeam for MpiTeam {
 
     fn all_gather(&self, local: &[f64], lengths: &[usize]) -> Vec<f64> {
         let start = Instant::now();
-        let counts: Vec<Count> = lengths.iter().map(|&l| l as Count).collect();
+        let counts: Vec<Count> = lengths
+            .iter()
+            .map(|&l| Count::try_from(l).expect("an MPI gather holds fewer than 2^31 values"))
+            .collect();
         let displs: Vec<Count> = counts
             .iter()
             .scan(0, |offset, &c| {

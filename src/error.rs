@@ -46,6 +46,18 @@ impl From<anyhow::Error> for Error {
     }
 }
 
+impl Error {
+    /// Whether every rank of a distributed run meets this error at the same point of the same
+    /// iteration (a stop request, a run of non-finite steps), so that every process can end
+    /// normally. Any other error of a distributed trainer may be one rank's alone (e.g. rank 0
+    /// cannot write a checkpoint): the caller must then end the whole job (e.g.
+    /// `MpiTeam::abort` with the `mpi` feature) so that the other ranks do not wait for it
+    /// forever.
+    pub fn is_same_on_every_rank(&self) -> bool {
+        matches!(self, Error::Stopped { .. } | Error::NonFinite { .. })
+    }
+}
+
 /// `Result` with the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -213,6 +213,21 @@ fn bad_launches_fail_with_one_line() {
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
     assert_eq!(errors, ["error: 4 processes share a meta-batch of 3 tasks: use at most 3 ranks (maml.meta_batch_size)"]);
     assert!(!run.exists());
+    // The same from bench speed (rank 0 reports, the others exit quietly).
+    let out = mpirun(
+        4,
+        &["bench", "speed", "--config", config, "--iterations", "1"],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors, ["error: 4 processes share a meta-batch of 3 tasks: use at most 3 ranks (maml.meta_batch_size)"]);
+    // Commands that do not run distributed refuse rather than run once per rank.
+    let out = mpirun(2, &["bench", "envs", "--env", "nav2d", "--steps", "10"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors, ["error: `metarl bench envs` does not run distributed: start it without mpirun (2 ranks)"]);
     // Ranks started with different command lines (MPMD launch).
     let bin = env!("CARGO_BIN_EXE_metarl");
     let out = Command::new("mpirun")

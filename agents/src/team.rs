@@ -102,6 +102,18 @@ impl<A: Exchanged, B: Exchanged> Exchanged for (A, B) {
     }
 }
 
+/// Every rank's `local` values concatenated in rank order, and each rank's count: the counts
+/// are gathered first (one value per rank), then the values (collective).
+fn gather_varcount(team: &dyn TaskTeam, local: &[f64]) -> (Vec<f64>, Vec<usize>) {
+    let ones = vec![1; team.size()];
+    let lengths: Vec<usize> = team
+        .all_gather(&[local.len() as f64], &ones)
+        .into_iter()
+        .map(|l| l as usize)
+        .collect();
+    (team.all_gather(local, &lengths), lengths)
+}
+
 /// Every rank's `local` results (its [`shard`] of `n` tasks, in task order) gathered into the
 /// results of all `n` tasks, in task order, on every rank.
 pub fn gather_tasks<G: Exchanged>(team: &dyn TaskTeam, n: usize, local: &[G]) -> Vec<G> {
@@ -119,14 +131,7 @@ pub fn gather_tasks<G: Exchanged>(team: &dyn TaskTeam, n: usize, local: &[G]) ->
     for g in local {
         g.write(&mut values);
     }
-    // Ranks' lengths first (one value each), then the values.
-    let ones = vec![1; team.size()];
-    let lengths: Vec<usize> = team
-        .all_gather(&[values.len() as f64], &ones)
-        .into_iter()
-        .map(|l| l as usize)
-        .collect();
-    let all = team.all_gather(&values, &lengths);
+    let (all, _) = gather_varcount(team, &values);
     let mut rest = all.as_slice();
     (0..n).map(|_| G::read(&mut rest)).collect()
 }
@@ -167,13 +172,7 @@ pub fn share_from_first(team: &dyn TaskTeam, bytes: Option<&[u8]>) -> Vec<u8> {
         word[..c.len()].copy_from_slice(c);
         f64::from_bits(u64::from_le_bytes(word))
     }));
-    let ones = vec![1; team.size()];
-    let lengths: Vec<usize> = team
-        .all_gather(&[local.len() as f64], &ones)
-        .into_iter()
-        .map(|l| l as usize)
-        .collect();
-    let all = team.all_gather(&local, &lengths);
+    let (all, lengths) = gather_varcount(team, &local);
     let len = all[0] as usize;
     let mut out: Vec<u8> = all[1..lengths[0]]
         .iter()

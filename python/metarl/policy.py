@@ -48,6 +48,8 @@ class Policy:
         reproduces metarl's sampler episode by episode), or the policy's own generator.
         """
         obs = np.asarray(obs, dtype=np.float64)
+        if obs.ndim not in (1, 2):
+            raise ValueError(f"obs must have shape ({self.obs_dim},) or (n, {self.obs_dim}) (got {obs.shape})")
         if deterministic:
             return self._inner.act(obs)
         rows = 1 if obs.ndim == 1 else obs.shape[0]

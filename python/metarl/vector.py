@@ -39,7 +39,6 @@ class MetaRLVectorEnv(VectorEnv):
         self.single_action_space = single.action_space
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
-        self._rng_seeded = False
 
     @property
     def threads(self) -> int:

@@ -42,10 +42,10 @@ pub fn rows(
     let shape = view.shape().to_vec();
     let (rows, single) = match shape.as_slice() {
         [c] if *c == cols => (1, true),
-        [n, c] if *c == cols => (*n, false),
+        [n, c] if *c == cols && *n >= 1 => (*n, false),
         _ => {
             return Err(value_error(format!(
-                "{name} must have shape ({cols},) or (n, {cols}) (got {shape:?})"
+                "{name} must have shape ({cols},) or (n, {cols}) with n >= 1 (got {shape:?})"
             )))
         }
     };
@@ -72,10 +72,26 @@ pub fn array1(py: Python<'_>, values: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
     PyArray1::from_vec(py, values)
 }
 
-/// A `[rows, values.len() / rows]` float64 array.
-pub fn array2(py: Python<'_>, values: Vec<f64>, rows: usize) -> PyResult<Bound<'_, PyArray2<f64>>> {
-    let cols = values.len().checked_div(rows).unwrap_or(0);
+/// A `[rows, cols]` float64 array of row-major `values`.
+pub fn array2(
+    py: Python<'_>,
+    values: Vec<f64>,
+    rows: usize,
+    cols: usize,
+) -> PyResult<Bound<'_, PyArray2<f64>>> {
     PyArray1::from_vec(py, values).reshape([rows, cols])
+}
+
+/// Fails with a `ValueError` unless `value` (argument `name`) is at most `max` (sizes beyond
+/// what memory can hold would abort the interpreter instead of raising).
+pub fn at_most(name: &str, value: usize, max: usize) -> PyResult<()> {
+    if value <= max {
+        Ok(())
+    } else {
+        Err(value_error(format!(
+            "{name} must be at most {max} (got {value})"
+        )))
+    }
 }
 
 /// `values` as the caller gave its rows: a vector for a single row, else a matrix.
@@ -87,6 +103,7 @@ pub fn like_rows<'py>(
     if shape.single {
         Ok(array1(py, values).into_any())
     } else {
-        Ok(array2(py, values, shape.rows)?.into_any())
+        let cols = values.len() / shape.rows;
+        Ok(array2(py, values, shape.rows, cols)?.into_any())
     }
 }

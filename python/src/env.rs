@@ -1,16 +1,17 @@
 //! One environment of a registered task family (`metarl._metarl.Env`): the Rust side of
 //! `metarl.MetaRLEnv`, the Gymnasium env.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use metarl_envs::{Env, Task, TaskDistribution};
 use numpy::{AllowTypeChange, PyArray1, PyArrayLike1};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
 use pyo3::types::PyDict;
 use rand::SeedableRng;
 
-use crate::arrays::{array1, finite, vector};
+use crate::arrays::{array1, at_most, finite, vector};
 use crate::errors::value_error;
 
 /// Names of the registered task families (e.g. `nav2d`, `cheetah-vel`), in registry order.
@@ -32,18 +33,23 @@ pub fn distribution(name: &str, horizon: Option<usize>) -> PyResult<Arc<dyn Task
         .map_err(|e| value_error(e.to_string()))
 }
 
+/// Most tasks one `sample_tasks` call draws.
+pub const MAX_TASKS: usize = 1_000_000;
+
 /// `n` tasks of `dist` drawn from `ChaCha8Rng::seed_from_u64(seed)`, as float64 arrays.
 pub fn sample_tasks<'py>(
     py: Python<'py>,
     dist: &dyn TaskDistribution,
     n: usize,
     seed: u64,
-) -> Vec<Bound<'py, PyArray1<f64>>> {
+) -> PyResult<Vec<Bound<'py, PyArray1<f64>>>> {
+    at_most("n", n, MAX_TASKS)?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    dist.sample_tasks(&mut rng, n)
+    Ok(dist
+        .sample_tasks(&mut rng, n)
         .into_iter()
         .map(|t| array1(py, t.params))
-        .collect()
+        .collect())
 }
 
 /// The task given by the array-like `task`, checked by the family's rule (`ValueError`).
@@ -60,6 +66,9 @@ pub fn default_task(dist: &dyn TaskDistribution) -> Task {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
     dist.sample_tasks(&mut rng, 1).remove(0)
 }
+
+/// The lower and upper bounds of a box, as arrays.
+type Bounds<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
 
 /// Where an env is in its episode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,9 +127,44 @@ pub struct PyEnv {
 }
 
 impl PyEnv {
-    fn state(&self) -> std::sync::MutexGuard<'_, EnvState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The env's state, locked without holding the GIL while waiting (another thread may be
+    /// stepping with the GIL released). After a panic inside an earlier call the episode is
+    /// abandoned: a `RuntimeError` asks for a reset.
+    fn state(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, EnvState>> {
+        self.state.lock_py_attached(py).map_err(|poisoned| {
+            drop(recover(&self.state, poisoned, |s| {
+                s.phase = Phase::NeedsReset
+            }));
+            interrupted()
+        })
     }
+
+    /// The env's state for a call that starts over (`reset`, `set_task`): after a panic inside
+    /// an earlier call it is taken as it is.
+    fn state_to_restart(&self, py: Python<'_>) -> MutexGuard<'_, EnvState> {
+        self.state.lock_py_attached(py).unwrap_or_else(|poisoned| {
+            recover(&self.state, poisoned, |s| s.phase = Phase::NeedsReset)
+        })
+    }
+}
+
+/// The guard of a mutex poisoned by a panic, with `abandon` applied and the poison cleared.
+pub fn recover<'a, T>(
+    mutex: &'a Mutex<T>,
+    poisoned: PoisonError<MutexGuard<'a, T>>,
+    abandon: impl FnOnce(&mut T),
+) -> MutexGuard<'a, T> {
+    let mut guard = poisoned.into_inner();
+    abandon(&mut guard);
+    mutex.clear_poison();
+    guard
+}
+
+/// The error after a panic inside an earlier call (its episode is abandoned).
+pub fn interrupted() -> PyErr {
+    PyRuntimeError::new_err(
+        "an earlier call failed inside the env: call reset() to start a new episode",
+    )
 }
 
 #[pymethods]
@@ -164,30 +208,24 @@ impl PyEnv {
 
     /// Lower and upper bounds of the observation box.
     #[getter]
-    fn observation_bounds<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>) {
-        let state = self.state();
+    fn observation_bounds<'py>(&self, py: Python<'py>) -> PyResult<Bounds<'py>> {
+        let state = self.state(py)?;
         let space = state.env.observation_space();
-        (
+        Ok((
             array1(py, space.low.clone()),
             array1(py, space.high.clone()),
-        )
+        ))
     }
 
     /// Lower and upper bounds of the action box (actions outside it are clipped by the env).
     #[getter]
-    fn action_bounds<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>) {
-        let state = self.state();
+    fn action_bounds<'py>(&self, py: Python<'py>) -> PyResult<Bounds<'py>> {
+        let state = self.state(py)?;
         let space = state.env.action_space();
-        (
+        Ok((
             array1(py, space.low.clone()),
             array1(py, space.high.clone()),
-        )
+        ))
     }
 
     /// `n` tasks drawn from the family's distribution with `ChaCha8Rng::seed_from_u64(seed)`.
@@ -196,21 +234,25 @@ impl PyEnv {
         py: Python<'py>,
         n: usize,
         seed: u64,
-    ) -> Vec<Bound<'py, PyArray1<f64>>> {
+    ) -> PyResult<Vec<Bound<'py, PyArray1<f64>>>> {
         sample_tasks(py, self.dist.as_ref(), n, seed)
     }
 
     /// The current task's parameters.
     #[getter]
     fn task<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        array1(py, self.state().task.params.clone())
+        array1(py, self.state_to_restart(py).task.params.clone())
     }
 
     /// Sets the task of the following episodes (checked by the family's rule; takes effect at
     /// the next reset, which is then required before stepping).
-    fn set_task(&self, task: PyArrayLike1<'_, f64, AllowTypeChange>) -> PyResult<()> {
+    fn set_task(
+        &self,
+        py: Python<'_>,
+        task: PyArrayLike1<'_, f64, AllowTypeChange>,
+    ) -> PyResult<()> {
         let task = check_task(self.dist.as_ref(), &task)?;
-        let mut state = self.state();
+        let mut state = self.state_to_restart(py);
         state.env.set_task(&task);
         state.task = task;
         state.phase = Phase::NeedsReset;
@@ -219,7 +261,7 @@ impl PyEnv {
 
     /// Starts an episode of the current task; the env's randomness comes only from `seed`.
     fn reset<'py>(&self, py: Python<'py>, seed: u64) -> Bound<'py, PyArray1<f64>> {
-        let mut state = self.state();
+        let mut state = self.state_to_restart(py);
         let obs = state.env.reset(seed);
         state.phase = Phase::Running;
         array1(py, obs)
@@ -242,7 +284,7 @@ impl PyEnv {
     )> {
         let action = vector("action", &action, Some(self.dist.act_dim()))?;
         finite("action", &action)?;
-        let mut state = self.state();
+        let mut state = self.state(py)?;
         state.phase.check_can_step()?;
         let env = &mut state.env;
         let step = py.detach(|| env.step(&action));

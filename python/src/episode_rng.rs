@@ -6,7 +6,10 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::arrays::array1;
+use crate::arrays::{array1, at_most};
+
+/// Most draws one `standard_normal` call returns.
+const MAX_DRAWS: usize = 100_000_000;
 
 /// The seed of episode `episode` of the batch after `stage` adaptation steps of
 /// `metarl rollout --seed SEED` and `Policy.adapt(..., seed=SEED)`.
@@ -41,10 +44,15 @@ impl EpisodeRng {
     }
 
     /// The next `n` standard-normal draws.
-    fn standard_normal<'py>(&mut self, py: Python<'py>, n: usize) -> Bound<'py, PyArray1<f64>> {
+    fn standard_normal<'py>(
+        &mut self,
+        py: Python<'py>,
+        n: usize,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        at_most("n", n, MAX_DRAWS)?;
         let values = (0..n)
             .map(|_| StandardNormal.sample(&mut self.rng))
             .collect();
-        array1(py, values)
+        Ok(array1(py, values))
     }
 }

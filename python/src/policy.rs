@@ -11,7 +11,11 @@ use metarl_agents::sampler::ActionScaling;
 use numpy::{AllowTypeChange, PyArray1, PyArrayLike1, PyArrayLikeDyn};
 use pyo3::prelude::*;
 
-use crate::arrays::{array1, finite, like_rows, rows, vector};
+use crate::arrays::{array1, at_most, finite, like_rows, rows, vector};
+use crate::env::MAX_TASKS;
+
+/// Most adaptation steps one `adapt` or `evaluate` call takes.
+const MAX_STEPS: usize = 10_000;
 use crate::errors::{to_py, value_error};
 
 /// Loads checkpoint `checkpoint` (`best`, `latest` or `iter-NNNNN`) of the run in `run_dir`,
@@ -37,21 +41,25 @@ pub struct PyPolicy {
 }
 
 impl PyPolicy {
+    /// The loaded `policy` (no adaptation steps taken).
     fn new(policy: TrainedPolicy) -> PyResult<Self> {
         let dist = policy.config.task_distribution().map_err(to_py)?;
-        let env = dist.make_env();
-        let scaling = ActionScaling::new(env.action_space());
-        let spec = policy.spec();
-        let std = policy.theta()[spec.log_std_offset()..]
+        let scaling = ActionScaling::new(dist.make_env().action_space());
+        Ok(PyPolicy::with_scaling(policy, scaling, 0))
+    }
+
+    /// `policy` with its action map and its standard deviation exp(log_std) from θ.
+    fn with_scaling(policy: TrainedPolicy, scaling: ActionScaling, adapted_steps: usize) -> Self {
+        let std = policy.theta()[policy.spec().log_std_offset()..]
             .iter()
             .map(|ls| ls.exp())
             .collect();
-        Ok(PyPolicy {
+        PyPolicy {
             policy,
             scaling,
             std,
-            adapted_steps: 0,
-        })
+            adapted_steps,
+        }
     }
 
     /// Normalized action means of `obs` rows (no tape; matrix kernels on one thread).
@@ -183,23 +191,17 @@ impl PyPolicy {
         steps: usize,
         seed: u64,
     ) -> PyResult<(PyPolicy, Vec<f64>)> {
+        at_most("steps", steps, MAX_STEPS)?;
         let task = vector("task", &task, None)?;
         finite("task", &task)?;
         let adapted = py
             .detach(|| self.policy.adapt(&task, steps, seed))
             .map_err(to_py)?;
-        let policy = PyPolicy {
-            policy: adapted.policy,
-            scaling: self.scaling.clone(),
-            std: self.std.clone(),
-            adapted_steps: self.adapted_steps + steps,
-        };
-        let mut policy = policy;
-        let spec = policy.policy.spec().clone();
-        policy.std = policy.policy.theta()[spec.log_std_offset()..]
-            .iter()
-            .map(|ls| ls.exp())
-            .collect();
+        let policy = PyPolicy::with_scaling(
+            adapted.policy,
+            self.scaling.clone(),
+            self.adapted_steps + steps,
+        );
         Ok((policy, adapted.returns))
     }
 
@@ -215,6 +217,8 @@ impl PyPolicy {
         seed: u64,
         workers: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
+        at_most("tasks", tasks, MAX_TASKS)?;
+        at_most("steps", steps, MAX_STEPS)?;
         let options = EvalOptions {
             tasks,
             steps,

@@ -7,15 +7,18 @@
 //! `k >= 1` of env `i` is seeded with [`autoreset_seed`]`(seeds[i], k)`, where `seeds` are the
 //! seeds of the last `reset`, so a batch's episodes are reproducible one env at a time.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use metarl_envs::{Env, Task, TaskDistribution};
 use numpy::{AllowTypeChange, PyArray1, PyArray2, PyArrayLike1, PyArrayLike2};
 use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
 use pyo3::types::PyDict;
 
 use crate::arrays::{array1, array2, finite};
-use crate::env::{check_task, default_task, distribution, sample_tasks, Phase};
+use crate::env::{
+    check_task, default_task, distribution, interrupted, recover, sample_tasks, Phase,
+};
 use crate::errors::value_error;
 
 /// The seed of episode `episode` of an env whose last `reset` seed was `base`: `base` itself for
@@ -31,6 +34,9 @@ pub fn autoreset_seed(base: u64, episode: u64) -> u64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
+
+/// Most envs in one vector env.
+const MAX_ENVS: usize = 65_536;
 
 /// One env of the batch.
 struct Slot {
@@ -90,6 +96,8 @@ pub struct PyVecEnv {
     name: String,
     dist: Arc<dyn TaskDistribution>,
     slots: Mutex<Vec<Slot>>,
+    /// Number of envs.
+    num_envs: usize,
     /// Threads a step runs on (the calling thread and `threads - 1` of `pool`).
     threads: usize,
     /// The batch's own helper threads (none when it steps on the calling thread alone).
@@ -106,8 +114,29 @@ fn step_all(slots: &mut [Slot], actions: &[f64], act_dim: usize) -> Vec<SlotStep
 }
 
 impl PyVecEnv {
-    fn slots(&self) -> std::sync::MutexGuard<'_, Vec<Slot>> {
-        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The envs, locked without holding the GIL while waiting (another thread may be stepping
+    /// with the GIL released). After a panic inside an earlier step every episode is
+    /// abandoned: a `RuntimeError` asks for a reset.
+    fn slots(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, Vec<Slot>>> {
+        self.slots.lock_py_attached(py).map_err(|poisoned| {
+            drop(recover(&self.slots, poisoned, abandon_all));
+            interrupted()
+        })
+    }
+
+    /// The envs for a call that starts over (`reset`, `set_tasks`): after a panic inside an
+    /// earlier step they are taken as they are.
+    fn slots_to_restart(&self, py: Python<'_>) -> MutexGuard<'_, Vec<Slot>> {
+        self.slots
+            .lock_py_attached(py)
+            .unwrap_or_else(|poisoned| recover(&self.slots, poisoned, abandon_all))
+    }
+}
+
+/// Marks every env's episode as abandoned (a reset is required).
+fn abandon_all(slots: &mut Vec<Slot>) {
+    for slot in slots {
+        slot.phase = Phase::NeedsReset;
     }
 }
 
@@ -129,8 +158,10 @@ impl PyVecEnv {
     #[new]
     #[pyo3(signature = (name, num_envs, horizon = None, threads = 0))]
     fn new(name: &str, num_envs: usize, horizon: Option<usize>, threads: usize) -> PyResult<Self> {
-        if num_envs == 0 {
-            return Err(value_error("num_envs must be >= 1"));
+        if !(1..=MAX_ENVS).contains(&num_envs) {
+            return Err(value_error(format!(
+                "num_envs must be in 1..={MAX_ENVS} (got {num_envs})"
+            )));
         }
         let dist = distribution(name, horizon)?;
         let task = default_task(dist.as_ref());
@@ -166,6 +197,7 @@ impl PyVecEnv {
             name: name.to_string(),
             dist,
             slots: Mutex::new(slots),
+            num_envs,
             threads,
             pool,
         })
@@ -180,7 +212,7 @@ impl PyVecEnv {
     /// Number of envs.
     #[getter]
     fn num_envs(&self) -> usize {
-        self.slots().len()
+        self.num_envs
     }
 
     /// Threads a step runs on.
@@ -195,14 +227,18 @@ impl PyVecEnv {
         py: Python<'py>,
         n: usize,
         seed: u64,
-    ) -> Vec<Bound<'py, PyArray1<f64>>> {
+    ) -> PyResult<Vec<Bound<'py, PyArray1<f64>>>> {
         sample_tasks(py, self.dist.as_ref(), n, seed)
     }
 
     /// Sets env `i`'s task to `tasks[i]` (one task per env; each checked by the family's rule).
     /// Takes effect at the next reset, which is then required before stepping.
-    fn set_tasks(&self, tasks: Vec<PyArrayLike1<'_, f64, AllowTypeChange>>) -> PyResult<()> {
-        let mut slots = self.slots();
+    fn set_tasks(
+        &self,
+        py: Python<'_>,
+        tasks: Vec<PyArrayLike1<'_, f64, AllowTypeChange>>,
+    ) -> PyResult<()> {
+        let mut slots = self.slots_to_restart(py);
         if tasks.len() != slots.len() {
             return Err(value_error(format!(
                 "set_tasks needs one task per env ({} envs, got {} tasks)",
@@ -225,15 +261,16 @@ impl PyVecEnv {
     /// The tasks of the envs, one row per env.
     #[getter]
     fn tasks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let slots = self.slots();
+        let slots = self.slots_to_restart(py);
         let values: Vec<f64> = slots.iter().flat_map(|s| s.task.params.clone()).collect();
-        array2(py, values, slots.len())
+        let cols = values.len() / slots.len();
+        array2(py, values, slots.len(), cols)
     }
 
     /// The seed of every env's current episode (see [`autoreset_seed`]).
     #[getter]
-    fn episode_seeds(&self) -> Vec<u64> {
-        self.slots()
+    fn episode_seeds(&self, py: Python<'_>) -> Vec<u64> {
+        self.slots_to_restart(py)
             .iter()
             .map(|s| autoreset_seed(s.base_seed, s.episode))
             .collect()
@@ -242,7 +279,7 @@ impl PyVecEnv {
     /// Starts an episode in every env, env `i` seeded with `seeds[i]`; returns the observations
     /// (one row per env).
     fn reset<'py>(&self, py: Python<'py>, seeds: Vec<u64>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let mut slots = self.slots();
+        let mut slots = self.slots_to_restart(py);
         if seeds.len() != slots.len() {
             return Err(value_error(format!(
                 "reset needs one seed per env ({} envs, got {} seeds)",
@@ -260,7 +297,7 @@ impl PyVecEnv {
                 slot.env.reset(seed)
             })
             .collect();
-        array2(py, obs, slots.len())
+        array2(py, obs, slots.len(), self.dist.obs_dim())
     }
 
     /// Steps every env with its row of `actions` (envs whose episode ended are reset instead,
@@ -272,7 +309,7 @@ impl PyVecEnv {
         actions: PyArrayLike2<'_, f64, AllowTypeChange>,
     ) -> PyResult<BatchStep<'py>> {
         let act_dim = self.dist.act_dim();
-        let mut slots = self.slots();
+        let mut slots = self.slots(py)?;
         let n = slots.len();
         let shape = actions.as_array().shape().to_vec();
         if shape != [n, act_dim] {
@@ -331,7 +368,7 @@ impl PyVecEnv {
             metrics.set_item(name, (array1(py, values), PyArray1::from_vec(py, present)))?;
         }
         Ok((
-            array2(py, obs, n)?,
+            array2(py, obs, n, self.dist.obs_dim())?,
             array1(py, steps.iter().map(|s| s.reward).collect()),
             PyArray1::from_vec(py, steps.iter().map(|s| s.terminated).collect()),
             PyArray1::from_vec(py, steps.iter().map(|s| s.truncated).collect()),

@@ -70,3 +70,17 @@ def test_policy_errors_are_python_exceptions(nav_run, cheetah_run, tmp_path):
         policy.adapt([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="at least one held-out task"):
         policy.evaluate(tasks=0)
+
+
+def test_degenerate_and_huge_arguments_raise_value_errors(nav_run):
+    policy = metarl.load_policy(nav_run)
+    with pytest.raises(ValueError, match="n >= 1"):
+        policy.act(np.zeros((0, 2)))
+    with pytest.raises(ValueError, match="obs must have shape"):
+        policy.act(np.float64(1.0))
+    with pytest.raises(ValueError, match="tasks must be at most"):
+        policy.evaluate(tasks=10**9)
+    with pytest.raises(ValueError, match="steps must be at most"):
+        policy.adapt([0.1, 0.1], steps=10**9)
+    with pytest.raises(ValueError, match="n must be at most"):
+        metarl.EpisodeRng(0).standard_normal(10**12)

@@ -107,3 +107,35 @@ def test_bad_vector_arguments_raise():
         vec.reset(seed=[1, 2, 3])
     with pytest.raises(ValueError, match="one task per env"):
         vec.set_tasks([[0.1, 0.1]])
+
+
+def test_huge_sizes_raise_value_errors():
+    with pytest.raises(ValueError, match="num_envs must be in"):
+        metarl.make_vec("nav2d", 10**7)
+    with pytest.raises(ValueError, match="n must be at most"):
+        metarl.make("nav2d").unwrapped.sample_tasks(10**9)
+
+
+def test_other_threads_are_not_blocked_while_a_batch_steps():
+    """A step holds the batch's lock with the GIL released; other threads calling the same
+    object wait for the lock without holding the GIL, so neither side deadlocks."""
+    import threading
+
+    vec = metarl.make_vec("cheetah-vel", 8, horizon=50, threads=2)
+    vec.reset(seed=0)
+    actions = np.zeros((8, 6))
+    done = threading.Event()
+
+    def stepper():
+        for _ in range(300):
+            vec.step(actions)
+        done.set()
+
+    thread = threading.Thread(target=stepper)
+    thread.start()
+    reads = 0
+    while not done.is_set():
+        assert vec.num_envs == 8 and len(vec.episode_seeds) == 8 and vec.tasks.shape == (8, 1)
+        reads += 1
+    thread.join(timeout=60)
+    assert not thread.is_alive() and reads > 0

@@ -27,17 +27,21 @@ pub fn speed(args: &SpeedArgs) -> Result<()> {
     config_args
         .iterations
         .get_or_insert(DEFAULT_SPEED_ITERATIONS);
-    let config = config_args.resolve(None)?;
-    // Under mpirun every rank times its share of each meta-batch; rank 0 prints.
-    match distributed::join()? {
-        None => print(&metarl::bench::speed(&config)?, args.json),
-        Some(job) => {
-            let report = metarl::bench::speed_in(job.team(), &config)?;
-            if job.rank() == 0 {
-                print(&report, args.json)?;
-            }
-            Ok(())
-        }
+    // Under mpirun every rank times its share of each meta-batch; rank 0 prints. Every rank
+    // resolves the same command line, so a bad config fails on all of them alike.
+    let Some(job) = distributed::join()? else {
+        return print(
+            &metarl::bench::speed(&config_args.resolve(None)?)?,
+            args.json,
+        );
+    };
+    let timed = config_args
+        .resolve(None)
+        .and_then(|config| Ok(metarl::bench::speed_in(job.team(), &config)?));
+    match timed {
+        Ok(report) if job.rank() == 0 => print(&report, args.json),
+        Ok(_) => Ok(()),
+        Err(e) => job.finish(Err(distributed::SameOnEveryRank(e).into())),
     }
 }
 

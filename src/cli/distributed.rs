@@ -1,5 +1,6 @@
 //! Running under `mpirun`: joining the MPI job (feature `mpi`), one-line errors for bad
-//! launches, and rank 0's messages to the other ranks.
+//! launches, rank 0's messages to the other ranks, and ending the whole job when one rank fails
+//! alone.
 //!
 //! Outside `mpirun` nothing here touches MPI: a plain `metarl train` is the single-process path
 //! whether or not the `mpi` feature is compiled in.
@@ -11,12 +12,41 @@ use metarl::agents::team::share_from_first;
 use metarl::agents::TaskTeam;
 use serde::{Deserialize, Serialize};
 
-/// The process count of the MPI job this process was started in (OpenMPI's
-/// `OMPI_COMM_WORLD_SIZE`, MPICH/Hydra's `PMI_SIZE`), if any.
-fn launched_size() -> Option<usize> {
-    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"]
+/// The first of the launcher's variables that is set and parses.
+fn launcher_var(names: &[&str]) -> Option<usize> {
+    names
         .iter()
         .find_map(|k| std::env::var(k).ok()?.parse().ok())
+}
+
+/// The process count of the MPI job this process was started in (OpenMPI's
+/// `OMPI_COMM_WORLD_SIZE`, MPICH/Hydra's `PMI_SIZE`), if any.
+pub fn launched_size() -> Option<usize> {
+    launcher_var(&["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"])
+}
+
+/// This process's rank in the job it was started in (0 outside one).
+fn launched_rank() -> usize {
+    launcher_var(&["OMPI_COMM_WORLD_RANK", "PMI_RANK"]).unwrap_or(0)
+}
+
+/// Fails unless this process runs alone: for the commands that do not run distributed.
+pub fn refuse_ranks(command: &str) -> Result<()> {
+    match launched_size() {
+        Some(size) if size > 1 => quietly_unless_rank_zero(anyhow::anyhow!(
+            "`metarl {command}` does not run distributed: start it without mpirun ({size} ranks)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `error` on rank 0; [`ReportedByRankZero`] on the others (every rank meets it, one reports).
+fn quietly_unless_rank_zero(error: anyhow::Error) -> Result<()> {
+    if launched_rank() == 0 {
+        Err(error)
+    } else {
+        Err(ReportedByRankZero.into())
+    }
 }
 
 /// An error rank 0 has already reported (the other ranks exit non-zero without repeating it).
@@ -30,6 +60,19 @@ impl std::fmt::Display for ReportedByRankZero {
 }
 
 impl std::error::Error for ReportedByRankZero {}
+
+/// An error every rank meets alike (one rank 0 has sent to all, or one of a command line all
+/// ranks share), so the job ends without an abort, rank 0 reporting it.
+#[derive(Debug)]
+pub struct SameOnEveryRank(pub anyhow::Error);
+
+impl std::fmt::Display for SameOnEveryRank {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for SameOnEveryRank {}
 
 /// This process's place in an MPI job.
 pub struct Job {
@@ -57,9 +100,31 @@ impl Job {
         self.team().rank()
     }
 
-    /// Ends every process of the job (after an error only this rank met, so that the others do
-    /// not wait for it).
-    pub fn abort(&self) -> ! {
+    /// The end of a distributed command on this rank. Errors every rank meets at the same
+    /// point (rank 0's errors it sent to all, stop requests and runs of non-finite steps in
+    /// training) end each process normally, reported by rank 0 only; any other error may be
+    /// this rank's alone, so it is printed and ends the whole job (`MPI_Abort`) rather than
+    /// leave the other ranks waiting in a collective forever.
+    pub fn finish(&self, result: Result<()>) -> Result<()> {
+        let Err(e) = result else {
+            return Ok(());
+        };
+        let everywhere = e.is::<ReportedByRankZero>()
+            || e.is::<SameOnEveryRank>()
+            || e.downcast_ref::<metarl::Error>()
+                .is_some_and(metarl::Error::is_same_on_every_rank);
+        match (everywhere, self.rank()) {
+            (true, 0) => Err(e),
+            (true, _) => Err(ReportedByRankZero.into()),
+            (false, rank) => {
+                eprintln!("error (rank {rank}): {e:#}");
+                self.abort()
+            }
+        }
+    }
+
+    /// Ends every process of the job with exit code 1.
+    fn abort(&self) -> ! {
         #[cfg(feature = "mpi")]
         {
             self.team.abort(1)
@@ -72,8 +137,9 @@ impl Job {
 }
 
 /// Joins the MPI job this process was started in by `mpirun`; `None` outside one (and for
-/// `mpirun -np 1` of a build without the `mpi` feature). Fails with one line if the build has
-/// no MPI, or if the ranks run different binaries or command lines.
+/// `mpirun -np 1` of a build without the `mpi` feature). Fails with one line (from rank 0) if
+/// the build has no MPI, or if the ranks run different binaries or command lines. From here on
+/// a panic on any rank ends the whole job.
 pub fn join() -> Result<Option<Job>> {
     let Some(size) = launched_size() else {
         return Ok(None);
@@ -81,7 +147,7 @@ pub fn join() -> Result<Option<Job>> {
     #[cfg(not(feature = "mpi"))]
     {
         if size > 1 {
-            bail!("started by mpirun with {size} ranks, but this metarl was built without the `mpi` feature (build with `cargo build --release --features mpi`)");
+            quietly_unless_rank_zero(anyhow::anyhow!("started by mpirun with {size} ranks, but this metarl was built without the `mpi` feature (build with `cargo build --release --features mpi`)"))?;
         }
         Ok(None)
     }
@@ -96,6 +162,7 @@ pub fn join() -> Result<Option<Job>> {
         if threading < mpi::Threading::Serialized {
             bail!("the MPI library offers threading level {threading:?}; metarl needs Serialized");
         }
+        abort_job_on_panic();
         let team = Arc::new(metarl::distributed::MpiTeam::new(universe.world()));
         let differing =
             metarl::agents::team::ranks_differing_from_first(team.as_ref(), fingerprint()?);
@@ -114,6 +181,18 @@ pub fn join() -> Result<Option<Job>> {
     }
 }
 
+/// Makes a panic on this rank end the whole job once its message is printed (the other ranks
+/// would otherwise wait for this one in a collective, and MPI_Finalize would wait for them).
+#[cfg(feature = "mpi")]
+fn abort_job_on_panic() {
+    use mpi::traits::Communicator;
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        mpi::topology::SimpleCommunicator::world().abort(101);
+    }));
+}
+
 /// A hash of this process's executable and command line (the same on every rank of a
 /// consistent launch).
 #[cfg(feature = "mpi")]
@@ -123,7 +202,7 @@ fn fingerprint() -> Result<u64> {
         .map_err(|e| anyhow::anyhow!("cannot read this process's executable: {e}"))?;
     let mut hasher = std::hash::DefaultHasher::new();
     exe.hash(&mut hasher);
-    std::env::args()
+    std::env::args_os()
         .skip(1)
         .collect::<Vec<_>>()
         .hash(&mut hasher);
@@ -138,7 +217,8 @@ enum Envelope {
     Err(String),
 }
 
-/// Rank 0 sends `bytes` (or its error, which it returns) to the other ranks.
+/// Rank 0 sends `bytes` of its `value` (or its error, which it then returns marked as shared,
+/// so that [`Job::finish`] ends the job without an abort) to the other ranks.
 pub fn send_from_rank_zero<T>(
     team: &dyn TaskTeam,
     value: Result<T>,
@@ -150,7 +230,7 @@ pub fn send_from_rank_zero<T>(
         Err(e) => Envelope::Err(format!("{e:#}")),
     };
     share_from_first(team, Some(&serde_json::to_vec(&envelope)?));
-    value.map(|(v, _)| v)
+    value.map(|(v, _)| v).map_err(|e| SameOnEveryRank(e).into())
 }
 
 /// On a rank other than 0: rank 0's bytes, or [`ReportedByRankZero`] if rank 0 failed.

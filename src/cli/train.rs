@@ -3,16 +3,16 @@
 use anyhow::{bail, Result};
 use metarl::{ResumeOptions, Trainer};
 
-use super::distributed::{self, Job, ReportedByRankZero};
+use super::distributed::{self, Job};
 use super::progress::TrainBar;
 use super::signals::stop_on_signals;
 use super::TrainArgs;
 
 /// Runs `metarl train`: a new run, or `--resume DIR`; distributed when started by `mpirun`.
 pub fn run(args: &TrainArgs) -> Result<()> {
-    match distributed::join()? {
+    let result = match distributed::join()? {
         None => match open(args, 1)? {
-            Some(trainer) => train(trainer).map_err(explain),
+            Some(trainer) => train(trainer).map_err(anyhow::Error::from),
             None => Ok(()),
         },
         Some(job) if job.rank() == 0 => {
@@ -21,56 +21,34 @@ pub fn run(args: &TrainArgs) -> Result<()> {
                 Some(t) => Ok(t.with_team(team.clone())?),
                 None => bail!("--print-config prints without training: run it without mpirun"),
             });
-            let trainer =
-                distributed::send_from_rank_zero(team.as_ref(), opened, |t| Ok(t.snapshot()))?;
-            finish_on_every_rank(&job, train(trainer))
+            let trained =
+                distributed::send_from_rank_zero(team.as_ref(), opened, |t| Ok(t.snapshot()))
+                    .and_then(|trainer| train(trainer).map_err(anyhow::Error::from));
+            job.finish(trained)
         }
-        Some(job) => {
-            let team = job.team();
-            let snapshot = distributed::receive_from_rank_zero(team.as_ref())?;
-            let mut trainer = Trainer::follow(team, &snapshot, args.config.workers)?
-                .with_stop_signal(stop_on_signals());
-            let result = loop {
-                match trainer.step() {
-                    Ok(Some(_)) => {}
-                    Ok(None) => break Ok(()),
-                    Err(e) => break Err(e),
-                }
-            };
-            finish_on_every_rank(&job, result)
-        }
-    }
+        Some(job) => job.finish(follow(&job, args)),
+    };
+    result.map_err(explain)
 }
 
-/// A rank's end of a distributed run: errors every rank meets at the same iteration (a stop
-/// request, non-finite steps) end each process normally, rank 0 reporting them; an error of
-/// this rank alone (e.g. a checkpoint rank 0 could not write) ends the whole job at once.
-fn finish_on_every_rank(job: &Job, result: Result<(), metarl::Error>) -> Result<()> {
-    let Err(e) = result else {
-        return Ok(());
-    };
-    let collective = matches!(
-        e,
-        metarl::Error::Stopped { .. } | metarl::Error::NonFinite { .. }
-    );
-    match (collective, job.rank()) {
-        (true, 0) => Err(explain(e)),
-        (true, _) => Err(ReportedByRankZero.into()),
-        (false, rank) => {
-            eprintln!("error (rank {rank}): {e}");
-            job.abort()
-        }
-    }
+/// A rank other than 0: follows rank 0's run until it is done.
+fn follow(job: &Job, args: &TrainArgs) -> Result<()> {
+    let team = job.team();
+    let snapshot = distributed::receive_from_rank_zero(team.as_ref())?;
+    let mut trainer =
+        Trainer::follow(team, &snapshot, args.config.workers)?.with_stop_signal(stop_on_signals());
+    while trainer.step()?.is_some() {}
+    Ok(())
 }
 
 /// The message of a training error, with how to resume a stopped run.
-fn explain(e: metarl::Error) -> anyhow::Error {
-    match &e {
-        metarl::Error::Stopped { run_dir, .. } => anyhow::anyhow!(
+fn explain(e: anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<metarl::Error>() {
+        Some(metarl::Error::Stopped { run_dir, .. }) => anyhow::anyhow!(
             "{e}; resume with: metarl train --resume {}",
             run_dir.display()
         ),
-        _ => e.into(),
+        _ => e,
     }
 }
 
@@ -92,6 +70,11 @@ fn open(args: &TrainArgs, ranks: usize) -> Result<Option<Trainer>> {
                 iterations: c.iterations,
                 workers: c.workers,
             };
+            if ranks > 1 {
+                // Before resuming, which truncates the run's metrics to its latest checkpoint.
+                let config = metarl::Config::load(&dir.join("config.toml"))?;
+                metarl::trainer::check_team_size(&config, ranks)?;
+            }
             Trainer::resume_with(dir, options)?
         }
         None => {

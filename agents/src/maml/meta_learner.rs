@@ -81,7 +81,9 @@ pub struct IterationMetrics {
     /// Processes the meta-batch's tasks were shared among (1 without MPI).
     #[serde(default = "one")]
     pub ranks: usize,
-    /// Seconds spent exchanging per-task results between ranks (0 for one process).
+    /// Seconds this iteration spent in the gathers of per-task results between ranks, waiting
+    /// for the slowest rank included (0 for one process). `seconds_cg` and
+    /// `seconds_line_search` include their gathers; validation's are not counted.
     #[serde(default)]
     pub seconds_communication: f64,
 }
@@ -160,6 +162,8 @@ impl MamlTrpo {
     /// Runs meta-iteration `iteration`; every random draw derives from (seed, iteration).
     pub fn iteration(&mut self, iteration: u64) -> IterationMetrics {
         let start = Instant::now();
+        // Communication is counted from here (not the validation or stop flag before).
+        self.team.take_communication_time();
         let (spec, maml, seed) = (&self.spec, &self.maml, self.seed);
         let tasks = self.dist.sample_tasks(
             &mut derive_rng(seed, Stream::TrainTasks, &[iteration]),
