@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use metarl::agents::team::share_from_first;
 use metarl::agents::TaskTeam;
 use serde::{Deserialize, Serialize};
@@ -157,10 +157,12 @@ pub fn join() -> Result<Option<Job>> {
         let Some((universe, threading)) =
             mpi::initialize_with_threading(mpi::Threading::Serialized)
         else {
-            bail!("MPI could not be initialized");
+            anyhow::bail!("MPI could not be initialized");
         };
         if threading < mpi::Threading::Serialized {
-            bail!("the MPI library offers threading level {threading:?}; metarl needs Serialized");
+            anyhow::bail!(
+                "the MPI library offers threading level {threading:?}; metarl needs Serialized"
+            );
         }
         abort_job_on_panic();
         let team = Arc::new(metarl::distributed::MpiTeam::new(universe.world()));
@@ -168,7 +170,7 @@ pub fn join() -> Result<Option<Job>> {
             metarl::agents::team::ranks_differing_from_first(team.as_ref(), fingerprint()?);
         if !differing.is_empty() {
             if team.rank() == 0 {
-                bail!(
+                anyhow::bail!(
                     "ranks {differing:?} run a different metarl binary or command line than rank 0"
                 );
             }
