@@ -23,7 +23,9 @@
 //! * **A meta-learner** implements [`agents::MetaLearner`] (one meta-iteration, parameters in and
 //!   out, the state its checkpoints hold) and gets an arm in `learners.rs` and a
 //!   [`config::Algo`] value; the trainer, checkpoints, evaluation and `bench adapt` drive it
-//!   through the trait.
+//!   through the trait. It runs its per-task work through [`agents::team`] so that a
+//!   distributed run (feature `mpi`, [`Trainer::with_team`], [`Trainer::follow`]) computes the
+//!   single process's bits.
 //! * **An output** (a new report, plot or metric sink) reads the run directory or consumes the
 //!   [`StepReport`]s of [`Trainer::step`]. The trainer itself writes `metrics.jsonl` and the
 //!   same scalars as TensorBoard event files into `tb/` ([`tensorboard`]); [`curves`] draws
@@ -31,7 +33,8 @@
 //!
 //! The library sets no process-global state: no signal handler (pass a [`StopSignal`] to the
 //! trainer and request it from your own handler), no logger (it emits `tracing` events), no
-//! global thread pool. The same seed gives the same run, bit for bit, for any worker count.
+//! global thread pool, no MPI initialization. The same seed gives the same run, bit for bit, for
+//! any worker count and any number of MPI ranks.
 //!
 //! ## Training and evaluating from Rust
 //!
