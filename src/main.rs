@@ -14,8 +14,10 @@ fn main() -> std::process::ExitCode {
     cli::logging::init();
     match cli::run(args) {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        // Under mpirun, an error every rank met is reported by rank 0 only.
-        Err(e) if e.is::<cli::distributed::ReportedByRankZero>() => std::process::ExitCode::FAILURE,
+        // Under mpirun, an error every rank met is reported by rank 0, whose non-zero exit is
+        // the job's status. The other ranks exit quietly with 0: a non-zero exit of theirs
+        // could make mpirun end the job before rank 0 has printed the error.
+        Err(e) if e.is::<cli::distributed::ReportedByRankZero>() => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE

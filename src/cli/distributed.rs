@@ -49,7 +49,9 @@ fn quietly_unless_rank_zero(error: anyhow::Error) -> Result<()> {
     }
 }
 
-/// An error rank 0 has already reported (the other ranks exit non-zero without repeating it).
+/// An error rank 0 reports (and exits non-zero with, which is the job's exit status); the
+/// other ranks exit without repeating it, with status 0, so that mpirun does not end the job
+/// before rank 0 has printed it.
 #[derive(Debug)]
 pub struct ReportedByRankZero;
 
