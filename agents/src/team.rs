@@ -116,19 +116,12 @@ fn gather_varcount(team: &dyn TaskTeam, local: &[f64]) -> (Vec<f64>, Vec<usize>)
 
 /// Every rank's `local` results (its [`shard`] of `n` tasks, in task order) gathered into the
 /// results of all `n` tasks, in task order, on every rank.
-pub fn gather_tasks<G: Exchanged>(team: &dyn TaskTeam, n: usize, local: &[G]) -> Vec<G> {
+pub fn gather_tasks<G: Exchanged>(team: &dyn TaskTeam, n: usize, local: Vec<G>) -> Vec<G> {
     if team.size() == 1 {
-        let mut values = Vec::new();
-        let mut all = Vec::with_capacity(local.len());
-        for g in local {
-            values.clear();
-            g.write(&mut values);
-            all.push(G::read(&mut values.as_slice()));
-        }
-        return all;
+        return local;
     }
     let mut values = Vec::new();
-    for g in local {
+    for g in &local {
         g.write(&mut values);
     }
     let (all, _) = gather_varcount(team, &values);
@@ -155,7 +148,7 @@ where
     let mine = shard(n, team.size(), team.rank());
     let results = parallel_map(workers, mine.len(), init, |s, i| f(s, mine.start + i));
     let (local, exchanged): (Vec<L>, Vec<G>) = results.into_iter().unzip();
-    let all = gather_tasks(team, n, &exchanged);
+    let all = gather_tasks(team, n, exchanged);
     (local, all)
 }
 

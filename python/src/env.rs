@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use metarl_envs::{Env, Task, TaskDistribution};
+use metarl_envs::{BoxSpace, Env, Task, TaskDistribution};
 use numpy::{AllowTypeChange, PyArray1, PyArrayLike1};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -69,6 +69,14 @@ pub fn default_task(dist: &dyn TaskDistribution) -> Task {
 
 /// The lower and upper bounds of a box, as arrays.
 type Bounds<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+
+/// The bounds of `space` as arrays.
+fn bounds<'py>(py: Python<'py>, space: &BoxSpace) -> Bounds<'py> {
+    (
+        array1(py, space.low.clone()),
+        array1(py, space.high.clone()),
+    )
+}
 
 /// Where an env is in its episode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -209,23 +217,13 @@ impl PyEnv {
     /// Lower and upper bounds of the observation box.
     #[getter]
     fn observation_bounds<'py>(&self, py: Python<'py>) -> PyResult<Bounds<'py>> {
-        let state = self.state(py)?;
-        let space = state.env.observation_space();
-        Ok((
-            array1(py, space.low.clone()),
-            array1(py, space.high.clone()),
-        ))
+        Ok(bounds(py, self.state(py)?.env.observation_space()))
     }
 
     /// Lower and upper bounds of the action box (actions outside it are clipped by the env).
     #[getter]
     fn action_bounds<'py>(&self, py: Python<'py>) -> PyResult<Bounds<'py>> {
-        let state = self.state(py)?;
-        let space = state.env.action_space();
-        Ok((
-            array1(py, space.low.clone()),
-            array1(py, space.high.clone()),
-        ))
+        Ok(bounds(py, self.state(py)?.env.action_space()))
     }
 
     /// `n` tasks drawn from the family's distribution with `ChaCha8Rng::seed_from_u64(seed)`.

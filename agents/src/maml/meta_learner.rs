@@ -267,7 +267,7 @@ impl MamlTrpo {
                         || (),
                         |_, i| objectives[i].metric_product(spec, v, first_order),
                     );
-                    let products = gather_tasks(team, tasks_n, &local);
+                    let products = gather_tasks(team, tasks_n, local);
                     cg_time += t.elapsed();
                     mean_of(&products)
                 },
@@ -282,7 +282,7 @@ impl MamlTrpo {
                             (c.surrogate, c.kl)
                         },
                     );
-                    let values = gather_tasks(team, tasks_n, &local);
+                    let values = gather_tasks(team, tasks_n, local);
                     line_search_time += t.elapsed();
                     Candidate {
                         surrogate: values.iter().map(|c| c.0).sum::<f64>() / n,
