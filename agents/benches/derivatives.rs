@@ -1,81 +1,161 @@
-//! Costs of the policy derivatives on batches of the paper's sizes (median of repeated runs).
-//! `cargo bench -p metarl-agents --bench derivatives`
+//! Costs of the policy derivatives at the sizes the learners use, so a change can be compared:
+//! the gradient, Hessian- and Fisher-vector products by central differences (the previous
+//! implementation, kept as the tests' independent check) and by forward mode, the linearization
+//! a conjugate-gradient solve builds once per task, and one task's whole TRPO metric product
+//! `Jᵀ F J v` on a real adapted task (one inner step, every row).
+//!
+//! Every product runs on one thread, as inside the learners' workers.
+//!
+//! `cargo bench -p metarl-agents --bench derivatives` (criterion; add `-- <filter>` to pick).
 
-use std::time::Instant;
-
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use metarl_agents::maml::{adapt_task, AdaptRequest, AdvantageSettings, TaskObjective};
 use metarl_agents::policy::{
     fisher_vector_product, relu_pattern, vector, weighted_log_prob_gradient, weighted_log_prob_hvp,
-    Activation, PolicySpec, StateActionBatch,
+    Activation, FisherMetric, LogLikelihoodHessian, PolicySpec, StateActionBatch,
 };
+use metarl_agents::parallel::with_single_threaded_kernels;
+use metarl_agents::sampler::EnvPool;
+use metarl_envs::task_distribution;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn median_ms(mut f: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..15)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+/// One benchmarked size: an env, its horizon, a policy and the episodes per task.
+struct Size {
+    name: &'static str,
+    env: &'static str,
+    horizon: usize,
+    hidden: Vec<usize>,
+    activation: Activation,
+    episodes: usize,
 }
 
-fn main() {
-    for (name, activation, hidden, obs_dim, act_dim, rows) in [
-        ("nav 2x64 tanh", Activation::Tanh, vec![64, 64], 2, 2, 2000),
-        (
-            "nav 2x100 relu",
-            Activation::Relu,
-            vec![100, 100],
-            2,
-            2,
-            2000,
-        ),
-        (
-            "cheetah 2x64 tanh",
-            Activation::Tanh,
-            vec![64, 64],
-            17,
-            6,
-            2000,
-        ),
-    ] {
+fn sizes() -> Vec<Size> {
+    vec![
+        Size {
+            name: "nav2d-reference 2x64 tanh",
+            env: "nav2d",
+            horizon: 100,
+            hidden: vec![64, 64],
+            activation: Activation::Tanh,
+            episodes: 20,
+        },
+        Size {
+            name: "nav2d paper 2x100 relu",
+            env: "nav2d",
+            horizon: 100,
+            hidden: vec![100, 100],
+            activation: Activation::Relu,
+            episodes: 20,
+        },
+        Size {
+            name: "cheetah-vel-reference 2x64 tanh",
+            env: "cheetah-vel",
+            horizon: 100,
+            hidden: vec![64, 64],
+            activation: Activation::Tanh,
+            episodes: 20,
+        },
+        Size {
+            name: "cheetah-vel paper 2x100 relu",
+            env: "cheetah-vel",
+            horizon: 200,
+            hidden: vec![100, 100],
+            activation: Activation::Relu,
+            episodes: 20,
+        },
+    ]
+}
+
+fn products(c: &mut Criterion) {
+    let mut group = c.benchmark_group("products");
+    group.sample_size(10);
+    for size in sizes() {
+        let dist = task_distribution(size.env, Some(size.horizon)).expect("registered env");
         let spec = PolicySpec {
-            obs_dim,
-            act_dim,
-            hidden,
-            activation,
+            obs_dim: dist.obs_dim(),
+            act_dim: dist.act_dim(),
+            hidden: size.hidden.clone(),
+            activation: size.activation,
         };
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let theta = spec.init_params(&mut rng);
-        let obs: Vec<f64> = (0..rows * obs_dim)
-            .map(|_| rng.gen_range(-1.0..1.0))
-            .collect();
-        let act: Vec<f64> = (0..rows * act_dim)
-            .map(|_| rng.gen_range(-1.0..1.0))
-            .collect();
-        let w = vector(
-            &(0..rows)
-                .map(|_| rng.gen_range(-1.0..1.0))
-                .collect::<Vec<f64>>(),
+        let task = dist.sample_tasks(&mut rng, 1).remove(0);
+        let settings = AdvantageSettings {
+            gamma: 0.99,
+            gae_lambda: 1.0,
+            normalize: true,
+        };
+        let request = AdaptRequest {
+            spec: &spec,
+            theta: &theta,
+            task: &task,
+            lrs: &[0.1],
+            episodes: size.episodes,
+            advantages: &settings,
+        };
+        let adaptation = adapt_task(&mut EnvPool::new(dist.as_ref()), &request, |s, e| {
+            (s * 1000 + e) as u64
+        });
+        let inner = &adaptation.steps[0].data;
+        let rows = inner.episodes.rows();
+        let batch = StateActionBatch::new(
+            &inner.episodes.obs,
+            spec.obs_dim,
+            &inner.episodes.actions,
+            spec.act_dim,
         );
-        let batch = StateActionBatch::new(&obs, obs_dim, &act, act_dim);
-        let pattern = relu_pattern(&spec, &theta, &batch.obs);
+        let w = vector(&(0..rows).map(|_| rng.gen_range(-1.0..1.0)).collect::<Vec<_>>());
         let v: Vec<f64> = (0..theta.len()).map(|_| rng.gen_range(-1.0..1.0)).collect();
-        let grad = median_ms(|| {
-            weighted_log_prob_gradient(&spec, &theta, &batch, &w, None);
+        let label = |what: &str| BenchmarkId::new(what, format!("{} ({rows} rows)", size.name));
+
+        group.bench_function(label("gradient"), |b| {
+            b.iter(|| weighted_log_prob_gradient(&spec, &theta, &batch, &w, None))
         });
-        let hvp = median_ms(|| {
-            weighted_log_prob_hvp(&spec, &theta, &batch, &w, &pattern, &v);
+        group.bench_function(label("hvp central difference"), |b| {
+            b.iter(|| {
+                let pattern = relu_pattern(&spec, &theta, &batch.obs);
+                weighted_log_prob_hvp(&spec, &theta, &batch, &w, &pattern, &v)
+            })
         });
-        let fvp = median_ms(|| {
-            fisher_vector_product(&spec, &theta, &batch.obs, &pattern, &v);
+        let hessian = LogLikelihoodHessian::new(&spec, &theta, &batch, &w);
+        group.bench_function(label("hvp forward mode"), |b| {
+            b.iter(|| hessian.product(&v))
         });
-        println!("{name} ({rows} rows): gradient {grad:.2} ms, HVP {hvp:.2} ms, FVP {fvp:.2} ms");
+        group.bench_function(label("hvp linearize"), |b| {
+            b.iter(|| LogLikelihoodHessian::new(&spec, &theta, &batch, &w))
+        });
+        group.bench_function(label("fvp central difference"), |b| {
+            b.iter(|| {
+                let pattern = relu_pattern(&spec, &theta, &batch.obs);
+                fisher_vector_product(&spec, &theta, &batch.obs, &pattern, &v)
+            })
+        });
+        let fisher = FisherMetric::new(&spec, &theta, &batch.obs);
+        group.bench_function(label("fvp forward mode"), |b| {
+            b.iter(|| fisher.product(&v))
+        });
+        let objective = TaskObjective::new(
+            &spec,
+            adaptation,
+            &settings,
+            1.0,
+            &mut ChaCha8Rng::seed_from_u64(1),
+        );
+        group.bench_function(label("task metric product"), |b| {
+            b.iter(|| objective.metric_product(&v, false))
+        });
     }
+    group.finish();
 }
+
+/// The learners run every product inside a worker's single-thread kernel pool; so does this.
+fn single_threaded_products(c: &mut Criterion) {
+    with_single_threaded_kernels(|| products(c));
+}
+
+criterion_group!(benches, single_threaded_products);
+criterion_main!(benches);

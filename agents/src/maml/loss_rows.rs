@@ -5,8 +5,7 @@
 //! well under 1% of the gradient it feeds.
 
 use crate::policy::{
-    vector, weighted_log_prob_gradient, weighted_log_prob_hvp, PolicySpec, ReluPattern,
-    StateActionBatch,
+    vector, weighted_log_prob_gradient, LogLikelihoodHessian, PolicySpec, StateActionBatch,
 };
 
 /// The rows `rows` of a row-major matrix with `width` columns.
@@ -74,22 +73,20 @@ impl LossRows {
         weighted_log_prob_gradient(spec, theta, &self.batch(), &vector(&self.weights), None)
     }
 
-    /// Hessian of the loss at `theta` times `v`; `pattern` is the ReLU pattern at `theta` on
-    /// these rows (see `policy::derivatives`).
-    pub fn hvp(
-        &self,
-        spec: &PolicySpec,
-        theta: &[f64],
-        pattern: &ReluPattern,
-        v: &[f64],
-    ) -> Vec<f64> {
+    /// Central-difference Hessian-vector product at `theta` with the ReLU pattern frozen at
+    /// `theta`: the independent check of [`LossRows::hessian`] in the tests.
+    #[cfg(test)]
+    pub fn finite_difference_hvp(&self, spec: &PolicySpec, theta: &[f64], v: &[f64]) -> Vec<f64> {
         let batch = self.batch();
-        weighted_log_prob_hvp(spec, theta, &batch, &vector(&self.weights), pattern, v)
+        let pattern = crate::policy::relu_pattern(spec, theta, &batch.obs);
+        let weights = vector(&self.weights);
+        crate::policy::weighted_log_prob_hvp(spec, theta, &batch, &weights, &pattern, v)
     }
 
-    /// The ReLU pattern of the policy at `theta` on these rows.
-    pub fn relu_pattern(&self, spec: &PolicySpec, theta: &[f64]) -> ReluPattern {
-        crate::policy::relu_pattern(spec, theta, &self.batch().obs)
+    /// The loss linearized at `theta` for exact Hessian-vector products (see
+    /// `policy::forward_mode`).
+    pub fn hessian(&self, spec: &PolicySpec, theta: &[f64]) -> LogLikelihoodHessian {
+        LogLikelihoodHessian::new(spec, theta, &self.batch(), &vector(&self.weights))
     }
 }
 

@@ -265,7 +265,7 @@ impl MamlTrpo {
                         workers_n,
                         objectives.len(),
                         || (),
-                        |_, i| objectives[i].metric_product(spec, v, first_order),
+                        |_, i| objectives[i].metric_product(v, first_order),
                     );
                     let products = gather_tasks(team, tasks_n, local);
                     cg_time += t.elapsed();

@@ -6,32 +6,30 @@
 //! differentiated through the inner steps. It is not the full gradient of the expected
 //! post-adaptation return: it omits the term that comes from the pre-update sampling
 //! distribution depending on θ (see DiCE, Foerster et al. 2018, and ProMP/LVC, Rothfuss et al.
-//! 2019). Its Hessian-vector products `H v` are central differences of gradients
-//! ([`crate::policy::derivatives`]), accurate to O(ε²).
+//! 2019). Its Hessian-vector products `H v` and the Fisher products are exact forward-mode
+//! (R-operator) products ([`crate::policy::forward_mode`]): each task linearizes the policy once
+//! per meta-iteration at every θ_j and at θ', and every conjugate-gradient iteration reuses that.
 
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 
 use super::adaptation::{readapt, Adaptation, AdvantageSettings, PolicyGradientData};
-use super::loss_rows::{gather_rows, LossRows};
+use super::loss_rows::gather_rows;
 use crate::baseline::FitCounts;
-use crate::policy::{
-    fisher_vector_product, gaussian, matrix, relu_pattern, Network, PolicySpec, ReluPattern,
-};
+use crate::policy::{gaussian, matrix, FisherMetric, LogLikelihoodHessian, Network, PolicySpec};
 use crate::trpo::Candidate;
 
-/// The Hessian of one inner loss at θ_j: its ReLU pattern on every row (meta-gradient) and the
-/// loss on a row subsample with its pattern (TRPO metric).
+/// One inner step's factor `(I − α_j H_j)` of the TRPO metric: the inner loss on a row
+/// subsample, linearized at θ_j.
 struct InnerCurvature {
-    theta: Vec<f64>,
     lr: f64,
-    full_pattern: ReluPattern,
-    sub_loss: LossRows,
-    sub_pattern: ReluPattern,
+    hessian: LogLikelihoodHessian,
+    /// The subsample is every row (the meta-gradient reuses `hessian`).
+    every_row: bool,
 }
 
-/// Everything one task contributes to a MAML-TRPO update, fixed at θ_old. Holds host data only,
-/// so it moves freely between worker threads.
+/// Everything one task contributes to a MAML-TRPO update, fixed at θ_old: host data, and the
+/// policy linearized (on this thread's device) at θ_j and θ' on the curvature products' rows.
 pub struct TaskObjective {
     adaptation: Adaptation,
     inner: Vec<InnerCurvature>,
@@ -40,8 +38,7 @@ pub struct TaskObjective {
     old_means: Vec<f64>,
     old_log_std: Vec<f64>,
     surrogate_before: f64,
-    fisher_obs: Vec<f64>,
-    fisher_pattern: ReluPattern,
+    fisher: FisherMetric,
 }
 
 /// Rows kept by a subsample of `fraction` of `rows` (sorted; all rows for fraction 1).
@@ -57,8 +54,8 @@ fn subsample_rows(rows: usize, fraction: f64, rng: &mut ChaCha8Rng) -> Vec<usize
 
 impl TaskObjective {
     /// Prepares a task after its adaptation: validation advantages and old log-probs at θ'_old,
-    /// and the ReLU patterns and row subsamples (`subsample` of the rows, drawn from `rng`) of the
-    /// curvature products.
+    /// and the linearizations of the curvature products on their row subsamples (`subsample` of
+    /// the rows, drawn from `rng`).
     pub fn new(
         spec: &PolicySpec,
         adaptation: Adaptation,
@@ -71,21 +68,17 @@ impl TaskObjective {
             .iter()
             .map(|step| {
                 let data = &step.data;
-                let full_pattern = data.loss.relu_pattern(spec, &data.theta);
                 let rows = subsample_rows(data.loss.rows(), subsample, rng);
-                let (sub_loss, sub_pattern) = if rows.len() == data.loss.rows() {
-                    (data.loss.clone(), full_pattern.clone())
+                let every_row = rows.len() == data.loss.rows();
+                let hessian = if every_row {
+                    data.loss.hessian(spec, &data.theta)
                 } else {
-                    let sub = data.loss.subsample(&rows);
-                    let pattern = sub.relu_pattern(spec, &data.theta);
-                    (sub, pattern)
+                    data.loss.subsample(&rows).hessian(spec, &data.theta)
                 };
                 InnerCurvature {
-                    theta: data.theta.clone(),
                     lr: step.lr,
-                    full_pattern,
-                    sub_loss,
-                    sub_pattern,
+                    hessian,
+                    every_row,
                 }
             })
             .collect();
@@ -99,7 +92,7 @@ impl TaskObjective {
         let old_log_probs = gaussian::log_probs(&old_means, &old_log_std, &eps.actions);
         let rows = subsample_rows(eps.rows(), subsample, rng);
         let fisher_obs = gather_rows(&eps.obs, eps.obs_dim, &rows);
-        let fisher_pattern = relu_pattern(
+        let fisher = FisherMetric::new(
             spec,
             &adapted,
             &matrix(&fisher_obs, rows.len(), eps.obs_dim),
@@ -115,8 +108,7 @@ impl TaskObjective {
             old_means,
             old_log_std,
             surrogate_before,
-            fisher_obs,
-            fisher_pattern,
+            fisher,
         }
     }
 
@@ -173,11 +165,13 @@ impl TaskObjective {
         let mut g = v.loss.gradient(spec, &v.theta);
         if !first_order {
             for (step, curv) in self.adaptation.steps.iter().zip(&self.inner).rev() {
-                let hv = step
-                    .data
-                    .loss
-                    .hvp(spec, &curv.theta, &curv.full_pattern, &g);
-                axpy(-curv.lr, &hv, &mut g);
+                let hv = if curv.every_row {
+                    curv.hessian.product(&g)
+                } else {
+                    let data = &step.data;
+                    data.loss.hessian(spec, &data.theta).product(&g)
+                };
+                axpy(-step.lr, &hv, &mut g);
             }
         }
         g
@@ -185,29 +179,28 @@ impl TaskObjective {
 
     /// `J^T F J v`: the Hessian at θ_old of this task's mean KL(π_θ'_old || π_θ'(θ)) applied to v,
     /// with F the Fisher of the adapted policy, on the row subsample.
-    pub fn metric_product(&self, spec: &PolicySpec, v: &[f64], first_order: bool) -> Vec<f64> {
+    pub fn metric_product(&self, v: &[f64], first_order: bool) -> Vec<f64> {
         let mut x = v.to_vec();
         if !first_order {
             for curv in &self.inner {
-                self.apply_inner_factor(spec, curv, &mut x);
+                curv.apply_factor(&mut x);
             }
         }
-        let adapted = &self.validation.theta;
-        let rows = self.fisher_obs.len() / spec.obs_dim;
-        let obs = matrix(&self.fisher_obs, rows, spec.obs_dim);
-        let mut y = fisher_vector_product(spec, adapted, &obs, &self.fisher_pattern, &x);
+        let mut y = self.fisher.product(&x);
         if !first_order {
             for curv in self.inner.iter().rev() {
-                self.apply_inner_factor(spec, curv, &mut y);
+                curv.apply_factor(&mut y);
             }
         }
         y
     }
+}
 
+impl InnerCurvature {
     /// x ← (I − α_j H_j) x on the row subsample.
-    fn apply_inner_factor(&self, spec: &PolicySpec, curv: &InnerCurvature, x: &mut [f64]) {
-        let hx = curv.sub_loss.hvp(spec, &curv.theta, &curv.sub_pattern, x);
-        axpy(-curv.lr, &hx, x);
+    fn apply_factor(&self, x: &mut [f64]) {
+        let hx = self.hessian.product(x);
+        axpy(-self.lr, &hx, x);
     }
 }
 

@@ -134,7 +134,7 @@ fn metric_product_matches_the_curvature_of_the_closed_form_kl_for_one_and_two_st
         for dir in 0..8 {
             let u = random_unit(theta.len(), 200 + dir);
             let v = random_unit(theta.len(), 300 + dir);
-            let mu = obj.metric_product(&spec, &u, false);
+            let mu = obj.metric_product(&u, false);
             let umu = dot(&u, &mu);
             assert!(umu > 0.0);
             let h = 1e-3;
@@ -146,7 +146,7 @@ fn metric_product_matches_the_curvature_of_the_closed_form_kl_for_one_and_two_st
                 lrs.len()
             );
             let vmu = dot(&v, &mu);
-            let umv = dot(&u, &obj.metric_product(&spec, &v, false));
+            let umv = dot(&u, &obj.metric_product(&v, false));
             assert!(
                 (vmu - umv).abs() <= 1e-7 * umu.max(vmu.abs()),
                 "symmetry {vmu:e} {umv:e}"
@@ -174,6 +174,70 @@ fn relu_meta_gradient_agrees_with_finite_differences_in_most_directions() {
         }
     }
     assert!(agree >= 8, "only {agree}/10 directions agree");
+}
+
+/// Finn et al.'s meta-gradient and the TRPO metric product of `obj` (curvature on every row)
+/// recomposed from the central-difference products of `policy::derivatives`.
+fn finite_difference_products(
+    obj: &TaskObjective,
+    spec: &PolicySpec,
+    u: &[f64],
+) -> (Vec<f64>, Vec<f64>) {
+    let adaptation = obj.adaptation();
+    let steps = &adaptation.steps;
+    let validation = PolicyGradientData::new(
+        adaptation.adapted.clone(),
+        adaptation.validation.clone(),
+        &settings(),
+    );
+    let inner_factor = |step: &InnerStep, x: &mut Vec<f64>| {
+        let data = &step.data;
+        let hx = data.loss.finite_difference_hvp(spec, &data.theta, x);
+        for (xi, h) in x.iter_mut().zip(hx) {
+            *xi -= step.lr * h;
+        }
+    };
+    let mut g = validation.loss_gradient(spec, &adaptation.adapted);
+    for step in steps.iter().rev() {
+        inner_factor(step, &mut g);
+    }
+    let mut x = u.to_vec();
+    for step in steps {
+        inner_factor(step, &mut x);
+    }
+    let eps = &validation.episodes;
+    let obs = crate::policy::matrix(&eps.obs, eps.rows(), eps.obs_dim);
+    let pattern = crate::policy::relu_pattern(spec, &adaptation.adapted, &obs);
+    let mut y = crate::policy::fisher_vector_product(spec, &adaptation.adapted, &obs, &pattern, &x);
+    for step in steps.iter().rev() {
+        inner_factor(step, &mut y);
+    }
+    (g, y)
+}
+
+fn relative_error(a: &[f64], b: &[f64]) -> f64 {
+    let err: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
+    (err / dot(b, b)).sqrt()
+}
+
+#[test]
+fn exact_products_agree_with_the_finite_difference_path_for_one_and_two_steps() {
+    for activation in [Activation::Tanh, Activation::Relu] {
+        let (dist, spec, theta) = setup(activation);
+        for lrs in [vec![0.5], vec![0.5, 0.3]] {
+            let obj = objective(dist.as_ref(), &spec, &theta, &lrs, 5);
+            for dir in 0..8 {
+                let u = random_unit(theta.len(), 500 + dir);
+                let (g_fd, metric_fd) = finite_difference_products(&obj, &spec, &u);
+                let g = obj.meta_gradient(&spec, false);
+                let metric = obj.metric_product(&u, false);
+                let (rel_g, rel_m) = (relative_error(&g, &g_fd), relative_error(&metric, &metric_fd));
+                let what = format!("{activation:?}, {} steps", lrs.len());
+                assert!(rel_g < 1e-8, "{what}: meta-gradient {rel_g:e}");
+                assert!(rel_m < 1e-8, "{what}: metric product {rel_m:e}");
+            }
+        }
+    }
 }
 
 fn tiny_config(inner_steps: usize) -> (MamlConfig, TrpoConfig) {

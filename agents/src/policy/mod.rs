@@ -1,14 +1,18 @@
 //! Gaussian MLP policy: architecture, dfdx network, closed-form Gaussian terms and derivatives.
 
 pub mod derivatives;
+pub mod forward_mode;
 pub mod gaussian;
 pub mod network;
 pub mod spec;
+#[cfg(test)]
+mod test_problems;
 
 pub use derivatives::{
     central_difference, central_difference_at, fisher_vector_product, mean_vjp, relu_pattern,
     weighted_log_prob_gradient, weighted_log_prob_hvp, StateActionBatch, FD_EPSILON,
 };
+pub use forward_mode::{FisherMetric, Linearization, LogLikelihoodHessian};
 pub use network::{
     device, matrix, vector, Device, Matrix, Network, ReluMasks, ReluPattern, Vector,
 };

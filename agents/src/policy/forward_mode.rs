@@ -1,0 +1,328 @@
+//! Exact curvature products of the Gaussian MLP policy by forward-mode differentiation:
+//! Pearlmutter's (1994) R-operator ("Fast exact multiplication by the Hessian"), written with
+//! dfdx tensor operations without a tape, so the same code runs on every dfdx device.
+//!
+//! A [`Linearization`] runs the mean network once at θ on a batch and keeps what every product
+//! at θ needs: each dense layer's input `h_l` and the slope `φ'(z_l)` of every hidden unit (for
+//! tanh, `φ''(z) = −2 tanh(z) φ'(z)` follows from these). A conjugate-gradient solve builds it once per task and
+//! reuses it for every iteration. For a direction `v = (dW_l, db_l, ds)`:
+//!
+//! * **forward tangent** (`J v`, the R-operator on the forward pass):
+//!   `Ż_l = Ḣ_l W_l + H_l dW_l + db_l`, `Ḣ_{l+1} = φ'(Z_l) ⊙ Ż_l`, `Ḣ_0 = 0`, `J v = Ż_{L−1}`;
+//! * **reverse pass** (`Jᵀ C`): `δ_{L−1} = C`, `∇W_l = H_lᵀ δ_l`, `∇b_l = 1ᵀ δ_l`,
+//!   `E_l = δ_l W_lᵀ`, `δ_{l−1} = φ'(Z_{l−1}) ⊙ E_l`;
+//! * **second-order adjoint** (the R-operator applied to the reverse pass; Pearlmutter 1994,
+//!   §3): `R{∇W_l} = Ḣ_lᵀ δ_l + H_lᵀ R{δ_l}`, `R{E_l} = R{δ_l} W_lᵀ + δ_l dW_lᵀ`,
+//!   `R{δ_{l−1}} = φ'(Z_{l−1}) ⊙ R{E_l} + φ''(Z_{l−1}) ⊙ E_l ⊙ Ż_{l−1}`.
+//!
+//! These products are exact up to floating-point rounding: no step size, no O(ε²) truncation.
+//! On ReLU nets `φ'` is the on/off pattern at θ and `φ'' = 0`, which is the Hessian of the net
+//! wherever it exists (no unit exactly at its kink). The central differences of
+//! [`crate::policy::derivatives`] stay as the independent check in the tests.
+
+use dfdx::prelude::*;
+
+use super::derivatives::StateActionBatch;
+use super::network::{device, Matrix, Network, Vector};
+use super::spec::{Activation, PolicySpec};
+
+/// Weight and bias blocks of every dense layer (a gradient or a direction), input to output.
+type LayerBlocks = Vec<(Matrix, Vector)>;
+
+/// `x W + b` on device tensors without a tape.
+fn affine(x: &Matrix, w: &Matrix, b: &Vector) -> Matrix {
+    let (rows, outputs) = (x.shape().0, b.shape().0);
+    x.clone().matmul(w.clone()) + b.clone().broadcast_like::<_, Axis<0>>(&(rows, outputs))
+}
+
+/// `mᵀ` as a strided view (no copy; dfdx's matmul reads any strides).
+fn transpose(m: &Matrix) -> Matrix {
+    m.clone().permute::<(usize, usize), Axes2<1, 0>>()
+}
+
+/// Column sums of a (rows x cols) matrix.
+fn column_sums(m: Matrix) -> Vector {
+    m.sum::<(usize,), Axis<0>>()
+}
+
+/// Concatenates layer blocks and a log-std block into a flat vector laid out as the parameters.
+fn flatten(blocks: LayerBlocks, log_std: impl IntoIterator<Item = f64>) -> Vec<f64> {
+    let mut flat = Vec::new();
+    for (w, b) in blocks {
+        flat.extend(w.as_vec());
+        flat.extend(b.as_vec());
+    }
+    flat.extend(log_std);
+    flat
+}
+
+/// The forward tangent of the mean network along one direction.
+struct Tangent {
+    /// `Ḣ_l` of the inputs of layers `l = 1..L` (index `l − 1`).
+    hidden: Vec<Matrix>,
+    /// `Ż_l` of the hidden pre-activations `l = 0..L−1` (tanh only: the curvature term of the
+    /// second-order adjoint needs them, ReLU has none).
+    pre_activations: Vec<Matrix>,
+    /// `J v`: the tangent of the means.
+    means: Matrix,
+}
+
+/// The reverse pass of one loss at θ: `δ_l` of every layer and, for tanh, `φ''(Z_l) ⊙ E_{l+1}`
+/// of every hidden layer (the factor of the second-order adjoint's curvature term).
+struct Adjoint {
+    deltas: Vec<Matrix>,
+    bend_terms: Vec<Matrix>,
+}
+
+/// What the second-order adjoint adds to a reverse pass: the direction, its forward tangent and
+/// the loss's own reverse pass at θ.
+struct SecondOrder<'a> {
+    direction: &'a Network,
+    tangent: &'a Tangent,
+    adjoint: &'a Adjoint,
+}
+
+/// The mean network linearized at θ on a batch of observations: each layer's input and the
+/// slopes of its hidden units, kept for any number of Jacobian and Hessian products at θ.
+pub struct Linearization {
+    spec: PolicySpec,
+    net: Network,
+    inputs: Vec<Matrix>,
+    slopes: Vec<Matrix>,
+    means: Matrix,
+}
+
+impl Linearization {
+    /// Runs the mean network at `theta` on `obs` (rows x obs_dim) and keeps its activations.
+    pub fn new(spec: &PolicySpec, theta: &[f64], obs: &Matrix) -> Self {
+        let net = Network::new(spec, theta);
+        let last = net.num_layers() - 1;
+        let dev = device();
+        let mut inputs = vec![obs.clone()];
+        let mut slopes = Vec::with_capacity(last);
+        for l in 0..last {
+            let (w, b) = net.layer(l);
+            let z = affine(&inputs[l], w, b);
+            let shape = *z.shape();
+            let h = match spec.activation {
+                Activation::Relu => {
+                    let on = z.gt(0.0);
+                    slopes.push(on.choose(dev.ones_like(&shape), dev.zeros_like(&shape)));
+                    z.relu()
+                }
+                Activation::Tanh => {
+                    // The network's own tanh (2 sigmoid(2z) − 1), so the activations are the
+                    // same bits as its forward pass.
+                    let h = (z * 2.0).sigmoid() * 2.0 - 1.0;
+                    slopes.push(h.clone().square().negate() + 1.0);
+                    h
+                }
+            };
+            inputs.push(h);
+        }
+        let (w, b) = net.layer(last);
+        let means = affine(&inputs[last], w, b);
+        Linearization {
+            spec: spec.clone(),
+            net,
+            inputs,
+            slopes,
+            means,
+        }
+    }
+
+    /// Number of rows of the batch.
+    pub fn rows(&self) -> usize {
+        self.means.shape().0
+    }
+
+    /// The means μ_θ(obs) (rows x act_dim).
+    pub fn means(&self) -> &Matrix {
+        &self.means
+    }
+
+    /// `J v`: the directional derivative of the means along `v` (rows x act_dim).
+    pub fn jacobian_vector_product(&self, v: &[f64]) -> Matrix {
+        self.tangent(&Network::new(&self.spec, v)).means
+    }
+
+    /// `Jᵀ C = Σ_rows Σ_j C_rj ∂μ_rj/∂θ` for a cotangent `C` of the means (log-std block zero).
+    pub fn vector_jacobian_product(&self, cotangent: Matrix) -> Vec<f64> {
+        let blocks = self.reverse(cotangent, None);
+        flatten(blocks, std::iter::repeat_n(0.0, self.spec.act_dim))
+    }
+
+    /// The forward tangent along the direction `dir` (a parameter vector as a network).
+    fn tangent(&self, dir: &Network) -> Tangent {
+        let last = self.net.num_layers() - 1;
+        let mut hidden = Vec::with_capacity(last);
+        let mut pre_activations = Vec::new();
+        let keep_pre_activations = self.spec.activation == Activation::Tanh;
+        let (dw, db) = dir.layer(0);
+        let mut z_dot = affine(&self.inputs[0], dw, db);
+        for l in 0..last {
+            if keep_pre_activations {
+                pre_activations.push(z_dot.clone());
+            }
+            // In place when z_dot is not kept (dfdx reuses a uniquely owned operand).
+            let h_dot = self.slopes[l].clone() * z_dot;
+            let (w, _) = self.net.layer(l + 1);
+            let (dw, db) = dir.layer(l + 1);
+            z_dot = h_dot.clone().matmul(w.clone()) + affine(&self.inputs[l + 1], dw, db);
+            hidden.push(h_dot);
+        }
+        Tangent {
+            hidden,
+            pre_activations,
+            means: z_dot,
+        }
+    }
+
+    /// The reverse pass of `Σ C ⊙ μ` at θ, `δ_l` kept for every layer (see [`Adjoint`]).
+    fn adjoint(&self, cotangent: Matrix) -> Adjoint {
+        let last = self.net.num_layers() - 1;
+        let mut deltas = vec![cotangent];
+        let mut bend_terms = Vec::new();
+        for l in (1..=last).rev() {
+            let (w, _) = self.net.layer(l);
+            let e = deltas[deltas.len() - 1].clone().matmul(transpose(w));
+            if self.spec.activation == Activation::Tanh {
+                // φ''(Z_{l−1}) = −2 H_l ⊙ φ'(Z_{l−1}) with H_l = tanh(Z_{l−1}).
+                let bend = self.inputs[l].clone() * self.slopes[l - 1].clone() * -2.0;
+                bend_terms.push(bend * e.clone());
+            }
+            deltas.push(self.slopes[l - 1].clone() * e);
+        }
+        deltas.reverse();
+        bend_terms.reverse();
+        Adjoint { deltas, bend_terms }
+    }
+
+    /// The reverse pass with cotangent `delta` of the means: the gradient blocks of every layer.
+    /// With `second`, `delta` is `R{δ_{L−1}}` and the pass is the second-order adjoint.
+    fn reverse(&self, mut delta: Matrix, second: Option<SecondOrder<'_>>) -> LayerBlocks {
+        let last = self.net.num_layers() - 1;
+        let mut blocks = Vec::with_capacity(last + 1);
+        for l in (0..=last).rev() {
+            let mut grad_w = transpose(&self.inputs[l]).matmul(delta.clone());
+            let grad_b = column_sums(delta.clone());
+            if let (Some(s), true) = (&second, l > 0) {
+                let h_dot = &s.tangent.hidden[l - 1];
+                grad_w = grad_w + transpose(h_dot).matmul(s.adjoint.deltas[l].clone());
+            }
+            if l > 0 {
+                let (w, _) = self.net.layer(l);
+                let mut e = delta.matmul(transpose(w));
+                if let Some(s) = &second {
+                    let (dw, _) = s.direction.layer(l);
+                    e = e + s.adjoint.deltas[l].clone().matmul(transpose(dw));
+                }
+                delta = self.slopes[l - 1].clone() * e;
+                if let Some(term) = second.as_ref().and_then(|s| {
+                    let bend = s.adjoint.bend_terms.get(l - 1)?;
+                    Some(bend.clone() * s.tangent.pre_activations[l - 1].clone())
+                }) {
+                    delta = delta + term;
+                }
+            }
+            blocks.push((grad_w, grad_b));
+        }
+        blocks.reverse();
+        blocks
+    }
+}
+
+/// Exact Hessian-vector products of `ℓ(θ) = Σ_t w_t log π_θ(a_t|s_t)` at one θ on one batch (the
+/// Hessian of MAML's inner loss, with `w_t = −A_t / N`), by the R-operator.
+///
+/// With `r = a − μ` and `P = diag(e^{−2s})`, the loss's adjoint at the means is
+/// `δ_out = w r P`; along `v = (…, ds)` its R-derivative is
+/// `R{δ_out} = −w P (J v) − 2 ds ⊙ δ_out`, and the log-std block of `H v` is
+/// `−2 Σ_t δ_out ⊙ (J v) − 2 ds ⊙ Σ_t w r² P`.
+pub struct LogLikelihoodHessian {
+    linearization: Linearization,
+    adjoint: Adjoint,
+    weighted_precision: Matrix,
+    log_std_curvature: Vec<f64>,
+}
+
+impl LogLikelihoodHessian {
+    /// Linearizes the policy at `theta` on `batch` with row weights `weights`.
+    pub fn new(spec: &PolicySpec, theta: &[f64], batch: &StateActionBatch, weights: &Vector) -> Self {
+        let linearization = Linearization::new(spec, theta, &batch.obs);
+        let shape = (linearization.rows(), spec.act_dim);
+        let precision = (linearization.net.log_std_vector().clone() * -2.0).exp();
+        let weighted_precision = weights.clone().broadcast_like::<_, Axis<1>>(&shape)
+            * precision.broadcast_like::<_, Axis<0>>(&shape);
+        let residual = batch.actions.clone() - linearization.means.clone();
+        let output_delta = weighted_precision.clone() * residual.clone();
+        let log_std_curvature = column_sums(output_delta.clone() * residual).as_vec();
+        let adjoint = linearization.adjoint(output_delta);
+        LogLikelihoodHessian {
+            linearization,
+            adjoint,
+            weighted_precision,
+            log_std_curvature,
+        }
+    }
+
+    /// `H v`, the exact Hessian of the loss at θ times `v`.
+    pub fn product(&self, v: &[f64]) -> Vec<f64> {
+        let lin = &self.linearization;
+        let spec = &lin.spec;
+        let direction = Network::new(spec, v);
+        let tangent = lin.tangent(&direction);
+        let output_delta = &self.adjoint.deltas[self.adjoint.deltas.len() - 1];
+        let shape = (lin.rows(), spec.act_dim);
+        let ds = direction.log_std_vector().clone();
+        let r_delta = (self.weighted_precision.clone() * tangent.means.clone()).negate()
+            - ds.broadcast_like::<_, Axis<0>>(&shape) * output_delta.clone() * 2.0;
+        let cross = column_sums(output_delta.clone() * tangent.means.clone()).as_vec();
+        let second = SecondOrder {
+            direction: &direction,
+            tangent: &tangent,
+            adjoint: &self.adjoint,
+        };
+        let blocks = lin.reverse(r_delta, Some(second));
+        let ds = &v[spec.log_std_offset()..];
+        let log_std = (0..spec.act_dim)
+            .map(|j| -2.0 * cross[j] - 2.0 * ds[j] * self.log_std_curvature[j]);
+        flatten(blocks, log_std)
+    }
+}
+
+/// Exact Fisher-vector products of the Gaussian policy at θ averaged over a batch of states:
+/// `F v = (1/N) Σ_t J_tᵀ diag(e^{−2s}) J_t v` for the mean parameters and `2 v_s` for the
+/// log-std (the Fisher of a diagonal Gaussian in (μ, log σ)). `J v` is a forward tangent and
+/// `Jᵀ (·)` a reverse pass, both on the activations kept at θ.
+pub struct FisherMetric {
+    linearization: Linearization,
+    scaled_precision: Matrix,
+}
+
+impl FisherMetric {
+    /// Linearizes the policy at `theta` on `obs` (rows x obs_dim).
+    pub fn new(spec: &PolicySpec, theta: &[f64], obs: &Matrix) -> Self {
+        let linearization = Linearization::new(spec, theta, obs);
+        let rows = linearization.rows();
+        let scale = 1.0 / rows.max(1) as f64;
+        let precision = (linearization.net.log_std_vector().clone() * -2.0).exp() * scale;
+        let scaled_precision = precision.broadcast_like::<_, Axis<0>>(&(rows, spec.act_dim));
+        FisherMetric {
+            linearization,
+            scaled_precision,
+        }
+    }
+
+    /// `F v`.
+    pub fn product(&self, v: &[f64]) -> Vec<f64> {
+        let lin = &self.linearization;
+        let jv = lin.jacobian_vector_product(v);
+        let blocks = lin.reverse(jv * self.scaled_precision.clone(), None);
+        let ds = &v[lin.spec.log_std_offset()..];
+        flatten(blocks, ds.iter().map(|d| 2.0 * d))
+    }
+}
+
+#[cfg(test)]
+mod tests;
