@@ -10,11 +10,11 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use metarl_agents::maml::{adapt_task, AdaptRequest, AdvantageSettings, TaskObjective};
+use metarl_agents::parallel::with_single_threaded_kernels;
 use metarl_agents::policy::{
     fisher_vector_product, relu_pattern, vector, weighted_log_prob_gradient, weighted_log_prob_hvp,
     Activation, FisherMetric, LogLikelihoodHessian, PolicySpec, StateActionBatch,
 };
-use metarl_agents::parallel::with_single_threaded_kernels;
 use metarl_agents::sampler::EnvPool;
 use metarl_envs::task_distribution;
 use rand::{Rng, SeedableRng};
@@ -108,35 +108,51 @@ fn products(c: &mut Criterion) {
             &inner.episodes.actions,
             spec.act_dim,
         );
-        let w = vector(&(0..rows).map(|_| rng.gen_range(-1.0..1.0)).collect::<Vec<_>>());
+        let w = vector(
+            &(0..rows)
+                .map(|_| rng.gen_range(-1.0..1.0))
+                .collect::<Vec<_>>(),
+        );
         let v: Vec<f64> = (0..theta.len()).map(|_| rng.gen_range(-1.0..1.0)).collect();
         let label = |what: &str| BenchmarkId::new(what, format!("{} ({rows} rows)", size.name));
 
         group.bench_function(label("gradient"), |b| {
-            b.iter(|| weighted_log_prob_gradient(&spec, &theta, &batch, &w, None))
+            b.iter(|| {
+                with_single_threaded_kernels(|| {
+                    weighted_log_prob_gradient(&spec, &theta, &batch, &w, None)
+                })
+            })
         });
         group.bench_function(label("hvp central difference"), |b| {
             b.iter(|| {
-                let pattern = relu_pattern(&spec, &theta, &batch.obs);
-                weighted_log_prob_hvp(&spec, &theta, &batch, &w, &pattern, &v)
+                with_single_threaded_kernels(|| {
+                    let pattern = relu_pattern(&spec, &theta, &batch.obs);
+                    weighted_log_prob_hvp(&spec, &theta, &batch, &w, &pattern, &v)
+                })
             })
         });
         let hessian = LogLikelihoodHessian::new(&spec, &theta, &batch, &w);
         group.bench_function(label("hvp forward mode"), |b| {
-            b.iter(|| hessian.product(&v))
+            b.iter(|| with_single_threaded_kernels(|| hessian.product(&v)))
         });
         group.bench_function(label("hvp linearize"), |b| {
-            b.iter(|| LogLikelihoodHessian::new(&spec, &theta, &batch, &w))
+            b.iter(|| {
+                with_single_threaded_kernels(|| {
+                    LogLikelihoodHessian::new(&spec, &theta, &batch, &w)
+                })
+            })
         });
         group.bench_function(label("fvp central difference"), |b| {
             b.iter(|| {
-                let pattern = relu_pattern(&spec, &theta, &batch.obs);
-                fisher_vector_product(&spec, &theta, &batch.obs, &pattern, &v)
+                with_single_threaded_kernels(|| {
+                    let pattern = relu_pattern(&spec, &theta, &batch.obs);
+                    fisher_vector_product(&spec, &theta, &batch.obs, &pattern, &v)
+                })
             })
         });
         let fisher = FisherMetric::new(&spec, &theta, &batch.obs);
         group.bench_function(label("fvp forward mode"), |b| {
-            b.iter(|| fisher.product(&v))
+            b.iter(|| with_single_threaded_kernels(|| fisher.product(&v)))
         });
         let objective = TaskObjective::new(
             &spec,
@@ -146,16 +162,11 @@ fn products(c: &mut Criterion) {
             &mut ChaCha8Rng::seed_from_u64(1),
         );
         group.bench_function(label("task metric product"), |b| {
-            b.iter(|| objective.metric_product(&v, false))
+            b.iter(|| with_single_threaded_kernels(|| objective.metric_product(&v, false)))
         });
     }
     group.finish();
 }
 
-/// The learners run every product inside a worker's single-thread kernel pool; so does this.
-fn single_threaded_products(c: &mut Criterion) {
-    with_single_threaded_kernels(|| products(c));
-}
-
-criterion_group!(benches, single_threaded_products);
+criterion_group!(benches, products);
 criterion_main!(benches);

@@ -231,7 +231,10 @@ fn exact_products_agree_with_the_finite_difference_path_for_one_and_two_steps() 
                 let (g_fd, metric_fd) = finite_difference_products(&obj, &spec, &u);
                 let g = obj.meta_gradient(&spec, false);
                 let metric = obj.metric_product(&u, false);
-                let (rel_g, rel_m) = (relative_error(&g, &g_fd), relative_error(&metric, &metric_fd));
+                let (rel_g, rel_m) = (
+                    relative_error(&g, &g_fd),
+                    relative_error(&metric, &metric_fd),
+                );
                 let what = format!("{activation:?}, {} steps", lrs.len());
                 assert!(rel_g < 1e-8, "{what}: meta-gradient {rel_g:e}");
                 assert!(rel_m < 1e-8, "{what}: metric product {rel_m:e}");

@@ -23,16 +23,15 @@
 use dfdx::prelude::*;
 
 use super::derivatives::StateActionBatch;
-use super::network::{device, Matrix, Network, Vector};
+use super::network::{device, Matrix, Vector};
 use super::spec::{Activation, PolicySpec};
 
-/// Weight and bias blocks of every dense layer (a gradient or a direction), input to output.
-type LayerBlocks = Vec<(Matrix, Vector)>;
-
-/// `x W + b` on device tensors without a tape.
-fn affine(x: &Matrix, w: &Matrix, b: &Vector) -> Matrix {
-    let (rows, outputs) = (x.shape().0, b.shape().0);
-    x.clone().matmul(w.clone()) + b.clone().broadcast_like::<_, Axis<0>>(&(rows, outputs))
+/// `[x | 1]`: the rows with a trailing column of ones, so that `[x | 1] [W; b] = x W + b` and
+/// `[x | 1]ᵀ δ` stacks a layer's weight and bias gradients in the parameters' flat layout.
+fn with_ones_column(x: Matrix) -> Matrix {
+    let rows = x.shape().0;
+    let ones: Matrix = device().ones_like(&(rows, 1));
+    (x, ones).concat_along(Axis::<1>)
 }
 
 /// `mᵀ` as a strided view (no copy; dfdx's matmul reads any strides).
@@ -45,15 +44,29 @@ fn column_sums(m: Matrix) -> Vector {
     m.sum::<(usize,), Axis<0>>()
 }
 
-/// Concatenates layer blocks and a log-std block into a flat vector laid out as the parameters.
-fn flatten(blocks: LayerBlocks, log_std: impl IntoIterator<Item = f64>) -> Vec<f64> {
-    let mut flat = Vec::new();
-    for (w, b) in blocks {
-        flat.extend(w.as_vec());
-        flat.extend(b.as_vec());
-    }
-    flat.extend(log_std);
-    flat
+/// One dense layer's parameters (of θ or of a direction) on the device: `W` (inputs x outputs)
+/// and the stacked `[W; b]` ((inputs + 1) x outputs), both read from the flat layout.
+struct LayerParams {
+    weights: Matrix,
+    stacked: Matrix,
+}
+
+/// Every dense layer's parameters in `flat` (laid out as [`PolicySpec::layers`]).
+fn layer_params(spec: &PolicySpec, flat: &[f64]) -> Vec<LayerParams> {
+    let dev = device();
+    spec.layers()
+        .iter()
+        .map(|l| LayerParams {
+            weights: dev.tensor_from_vec(
+                flat[l.weight_offset..l.bias_offset].to_vec(),
+                (l.inputs, l.outputs),
+            ),
+            stacked: dev.tensor_from_vec(
+                flat[l.weight_offset..l.bias_offset + l.outputs].to_vec(),
+                (l.inputs + 1, l.outputs),
+            ),
+        })
+        .collect()
 }
 
 /// The forward tangent of the mean network along one direction.
@@ -77,16 +90,18 @@ struct Adjoint {
 /// What the second-order adjoint adds to a reverse pass: the direction, its forward tangent and
 /// the loss's own reverse pass at θ.
 struct SecondOrder<'a> {
-    direction: &'a Network,
+    direction: &'a [LayerParams],
     tangent: &'a Tangent,
     adjoint: &'a Adjoint,
 }
 
-/// The mean network linearized at θ on a batch of observations: each layer's input and the
-/// slopes of its hidden units, kept for any number of Jacobian and Hessian products at θ.
+/// The mean network linearized at θ on a batch of observations: each layer's input (with a
+/// column of ones for the bias) and the slopes of its hidden units, kept for any number of
+/// Jacobian and Hessian products at θ.
 pub struct Linearization {
     spec: PolicySpec,
-    net: Network,
+    params: Vec<LayerParams>,
+    log_std: Vector,
     inputs: Vec<Matrix>,
     slopes: Vec<Matrix>,
     means: Matrix,
@@ -95,14 +110,19 @@ pub struct Linearization {
 impl Linearization {
     /// Runs the mean network at `theta` on `obs` (rows x obs_dim) and keeps its activations.
     pub fn new(spec: &PolicySpec, theta: &[f64], obs: &Matrix) -> Self {
-        let net = Network::new(spec, theta);
-        let last = net.num_layers() - 1;
+        Self::with_hidden_outputs(spec, theta, obs).0
+    }
+
+    /// [`Linearization::new`], also returning the hidden layers' outputs `H_l` (`l = 1..L`).
+    fn with_hidden_outputs(spec: &PolicySpec, theta: &[f64], obs: &Matrix) -> (Self, Vec<Matrix>) {
+        let params = layer_params(spec, theta);
+        let last = params.len() - 1;
         let dev = device();
-        let mut inputs = vec![obs.clone()];
+        let mut inputs = vec![with_ones_column(obs.clone())];
         let mut slopes = Vec::with_capacity(last);
-        for l in 0..last {
-            let (w, b) = net.layer(l);
-            let z = affine(&inputs[l], w, b);
+        let mut hidden_outputs = Vec::with_capacity(last);
+        for (l, layer) in params.iter().enumerate().take(last) {
+            let z = inputs[l].clone().matmul(layer.stacked.clone());
             let shape = *z.shape();
             let h = match spec.activation {
                 Activation::Relu => {
@@ -111,24 +131,26 @@ impl Linearization {
                     z.relu()
                 }
                 Activation::Tanh => {
-                    // The network's own tanh (2 sigmoid(2z) − 1), so the activations are the
-                    // same bits as its forward pass.
+                    // The network's own tanh (2 sigmoid(2z) − 1).
                     let h = (z * 2.0).sigmoid() * 2.0 - 1.0;
                     slopes.push(h.clone().square().negate() + 1.0);
                     h
                 }
             };
-            inputs.push(h);
+            inputs.push(with_ones_column(h.clone()));
+            hidden_outputs.push(h);
         }
-        let (w, b) = net.layer(last);
-        let means = affine(&inputs[last], w, b);
-        Linearization {
+        let means = inputs[last].clone().matmul(params[last].stacked.clone());
+        let log_std = dev.tensor_from_vec(theta[spec.log_std_offset()..].to_vec(), (spec.act_dim,));
+        let linearization = Linearization {
             spec: spec.clone(),
-            net,
+            params,
+            log_std,
             inputs,
             slopes,
             means,
-        }
+        };
+        (linearization, hidden_outputs)
     }
 
     /// Number of rows of the batch.
@@ -143,32 +165,34 @@ impl Linearization {
 
     /// `J v`: the directional derivative of the means along `v` (rows x act_dim).
     pub fn jacobian_vector_product(&self, v: &[f64]) -> Matrix {
-        self.tangent(&Network::new(&self.spec, v)).means
+        self.tangent(&layer_params(&self.spec, v)).means
     }
 
     /// `Jᵀ C = Σ_rows Σ_j C_rj ∂μ_rj/∂θ` for a cotangent `C` of the means (log-std block zero).
     pub fn vector_jacobian_product(&self, cotangent: Matrix) -> Vec<f64> {
-        let blocks = self.reverse(cotangent, None);
-        flatten(blocks, std::iter::repeat_n(0.0, self.spec.act_dim))
+        let mut flat = self.reverse(cotangent, None);
+        flat.extend(std::iter::repeat_n(0.0, self.spec.act_dim));
+        flat
     }
 
-    /// The forward tangent along the direction `dir` (a parameter vector as a network).
-    fn tangent(&self, dir: &Network) -> Tangent {
-        let last = self.net.num_layers() - 1;
+    /// The forward tangent along the direction `dir`.
+    fn tangent(&self, dir: &[LayerParams]) -> Tangent {
+        let last = self.params.len() - 1;
         let mut hidden = Vec::with_capacity(last);
         let mut pre_activations = Vec::new();
         let keep_pre_activations = self.spec.activation == Activation::Tanh;
-        let (dw, db) = dir.layer(0);
-        let mut z_dot = affine(&self.inputs[0], dw, db);
+        let mut z_dot = self.inputs[0].clone().matmul(dir[0].stacked.clone());
         for l in 0..last {
             if keep_pre_activations {
                 pre_activations.push(z_dot.clone());
             }
             // In place when z_dot is not kept (dfdx reuses a uniquely owned operand).
             let h_dot = self.slopes[l].clone() * z_dot;
-            let (w, _) = self.net.layer(l + 1);
-            let (dw, db) = dir.layer(l + 1);
-            z_dot = h_dot.clone().matmul(w.clone()) + affine(&self.inputs[l + 1], dw, db);
+            let w = self.params[l + 1].weights.clone();
+            z_dot = h_dot.clone().matmul(w)
+                + self.inputs[l + 1]
+                    .clone()
+                    .matmul(dir[l + 1].stacked.clone());
             hidden.push(h_dot);
         }
         Tangent {
@@ -178,17 +202,18 @@ impl Linearization {
         }
     }
 
-    /// The reverse pass of `Σ C ⊙ μ` at θ, `δ_l` kept for every layer (see [`Adjoint`]).
-    fn adjoint(&self, cotangent: Matrix) -> Adjoint {
-        let last = self.net.num_layers() - 1;
+    /// The reverse pass of `Σ C ⊙ μ` at θ, `δ_l` kept for every layer (see [`Adjoint`]);
+    /// `hidden_outputs` are the tanh layers' outputs (unused for ReLU).
+    fn adjoint(&self, cotangent: Matrix, hidden_outputs: &[Matrix]) -> Adjoint {
+        let last = self.params.len() - 1;
         let mut deltas = vec![cotangent];
         let mut bend_terms = Vec::new();
         for l in (1..=last).rev() {
-            let (w, _) = self.net.layer(l);
+            let w = &self.params[l].weights;
             let e = deltas[deltas.len() - 1].clone().matmul(transpose(w));
             if self.spec.activation == Activation::Tanh {
                 // φ''(Z_{l−1}) = −2 H_l ⊙ φ'(Z_{l−1}) with H_l = tanh(Z_{l−1}).
-                let bend = self.inputs[l].clone() * self.slopes[l - 1].clone() * -2.0;
+                let bend = hidden_outputs[l - 1].clone() * self.slopes[l - 1].clone() * -2.0;
                 bend_terms.push(bend * e.clone());
             }
             deltas.push(self.slopes[l - 1].clone() * e);
@@ -198,23 +223,26 @@ impl Linearization {
         Adjoint { deltas, bend_terms }
     }
 
-    /// The reverse pass with cotangent `delta` of the means: the gradient blocks of every layer.
-    /// With `second`, `delta` is `R{δ_{L−1}}` and the pass is the second-order adjoint.
-    fn reverse(&self, mut delta: Matrix, second: Option<SecondOrder<'_>>) -> LayerBlocks {
-        let last = self.net.num_layers() - 1;
+    /// The reverse pass with cotangent `delta` of the means: the gradient of every layer's
+    /// `[W; b]`, flat. With `second`, `delta` is `R{δ_{L−1}}` and the pass is the second-order
+    /// adjoint.
+    fn reverse(&self, mut delta: Matrix, second: Option<SecondOrder<'_>>) -> Vec<f64> {
+        let last = self.params.len() - 1;
         let mut blocks = Vec::with_capacity(last + 1);
         for l in (0..=last).rev() {
-            let mut grad_w = transpose(&self.inputs[l]).matmul(delta.clone());
-            let grad_b = column_sums(delta.clone());
+            // [H_l | 1]ᵀ δ_l: the weight gradient rows, then the bias gradient row.
+            let mut grad = transpose(&self.inputs[l]).matmul(delta.clone()).as_vec();
             if let (Some(s), true) = (&second, l > 0) {
                 let h_dot = &s.tangent.hidden[l - 1];
-                grad_w = grad_w + transpose(h_dot).matmul(s.adjoint.deltas[l].clone());
+                let extra = transpose(h_dot).matmul(s.adjoint.deltas[l].clone());
+                for (g, x) in grad.iter_mut().zip(extra.as_vec()) {
+                    *g += x;
+                }
             }
             if l > 0 {
-                let (w, _) = self.net.layer(l);
-                let mut e = delta.matmul(transpose(w));
+                let mut e = delta.matmul(transpose(&self.params[l].weights));
                 if let Some(s) = &second {
-                    let (dw, _) = s.direction.layer(l);
+                    let dw = &s.direction[l].weights;
                     e = e + s.adjoint.deltas[l].clone().matmul(transpose(dw));
                 }
                 delta = self.slopes[l - 1].clone() * e;
@@ -225,10 +253,9 @@ impl Linearization {
                     delta = delta + term;
                 }
             }
-            blocks.push((grad_w, grad_b));
+            blocks.push(grad);
         }
-        blocks.reverse();
-        blocks
+        blocks.into_iter().rev().flatten().collect()
     }
 }
 
@@ -248,16 +275,22 @@ pub struct LogLikelihoodHessian {
 
 impl LogLikelihoodHessian {
     /// Linearizes the policy at `theta` on `batch` with row weights `weights`.
-    pub fn new(spec: &PolicySpec, theta: &[f64], batch: &StateActionBatch, weights: &Vector) -> Self {
-        let linearization = Linearization::new(spec, theta, &batch.obs);
+    pub fn new(
+        spec: &PolicySpec,
+        theta: &[f64],
+        batch: &StateActionBatch,
+        weights: &Vector,
+    ) -> Self {
+        let (linearization, hidden_outputs) =
+            Linearization::with_hidden_outputs(spec, theta, &batch.obs);
         let shape = (linearization.rows(), spec.act_dim);
-        let precision = (linearization.net.log_std_vector().clone() * -2.0).exp();
+        let precision = (linearization.log_std.clone() * -2.0).exp();
         let weighted_precision = weights.clone().broadcast_like::<_, Axis<1>>(&shape)
             * precision.broadcast_like::<_, Axis<0>>(&shape);
         let residual = batch.actions.clone() - linearization.means.clone();
         let output_delta = weighted_precision.clone() * residual.clone();
         let log_std_curvature = column_sums(output_delta.clone() * residual).as_vec();
-        let adjoint = linearization.adjoint(output_delta);
+        let adjoint = linearization.adjoint(output_delta, &hidden_outputs);
         LogLikelihoodHessian {
             linearization,
             adjoint,
@@ -270,11 +303,11 @@ impl LogLikelihoodHessian {
     pub fn product(&self, v: &[f64]) -> Vec<f64> {
         let lin = &self.linearization;
         let spec = &lin.spec;
-        let direction = Network::new(spec, v);
+        let direction = layer_params(spec, v);
         let tangent = lin.tangent(&direction);
         let output_delta = &self.adjoint.deltas[self.adjoint.deltas.len() - 1];
         let shape = (lin.rows(), spec.act_dim);
-        let ds = direction.log_std_vector().clone();
+        let ds = device().tensor_from_vec(v[spec.log_std_offset()..].to_vec(), (spec.act_dim,));
         let r_delta = (self.weighted_precision.clone() * tangent.means.clone()).negate()
             - ds.broadcast_like::<_, Axis<0>>(&shape) * output_delta.clone() * 2.0;
         let cross = column_sums(output_delta.clone() * tangent.means.clone()).as_vec();
@@ -283,11 +316,12 @@ impl LogLikelihoodHessian {
             tangent: &tangent,
             adjoint: &self.adjoint,
         };
-        let blocks = lin.reverse(r_delta, Some(second));
+        let mut flat = lin.reverse(r_delta, Some(second));
         let ds = &v[spec.log_std_offset()..];
-        let log_std = (0..spec.act_dim)
-            .map(|j| -2.0 * cross[j] - 2.0 * ds[j] * self.log_std_curvature[j]);
-        flatten(blocks, log_std)
+        flat.extend(
+            (0..spec.act_dim).map(|j| -2.0 * cross[j] - 2.0 * ds[j] * self.log_std_curvature[j]),
+        );
+        flat
     }
 }
 
@@ -306,7 +340,7 @@ impl FisherMetric {
         let linearization = Linearization::new(spec, theta, obs);
         let rows = linearization.rows();
         let scale = 1.0 / rows.max(1) as f64;
-        let precision = (linearization.net.log_std_vector().clone() * -2.0).exp() * scale;
+        let precision = (linearization.log_std.clone() * -2.0).exp() * scale;
         let scaled_precision = precision.broadcast_like::<_, Axis<0>>(&(rows, spec.act_dim));
         FisherMetric {
             linearization,
@@ -318,9 +352,10 @@ impl FisherMetric {
     pub fn product(&self, v: &[f64]) -> Vec<f64> {
         let lin = &self.linearization;
         let jv = lin.jacobian_vector_product(v);
-        let blocks = lin.reverse(jv * self.scaled_precision.clone(), None);
+        let mut flat = lin.reverse(jv * self.scaled_precision.clone(), None);
         let ds = &v[lin.spec.log_std_offset()..];
-        flatten(blocks, ds.iter().map(|d| 2.0 * d))
+        flat.extend(ds.iter().map(|d| 2.0 * d));
+        flat
     }
 }
 

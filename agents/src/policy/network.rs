@@ -133,21 +133,6 @@ impl Network {
             .as_vec()
     }
 
-    /// Number of dense layers (hidden layers and the mean head).
-    pub(super) fn num_layers(&self) -> usize {
-        self.weights.len()
-    }
-
-    /// Dense layer `layer`'s weights (inputs x outputs) and bias.
-    pub(super) fn layer(&self, layer: usize) -> (&Matrix, &Vector) {
-        (&self.weights[layer], &self.biases[layer])
-    }
-
-    /// The log standard deviations as a device vector.
-    pub(super) fn log_std_vector(&self) -> &Vector {
-        &self.log_std
-    }
-
     /// The log standard deviations (length act_dim).
     pub fn log_std(&self) -> Vec<f64> {
         self.log_std.as_vec()

@@ -145,4 +145,3 @@ pub fn assert_close(a: f64, b: f64, rel: f64, what: &str) {
         (a - b).abs() / scale
     );
 }
-
