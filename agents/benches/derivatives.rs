@@ -1,5 +1,5 @@
 //! Costs of the policy derivatives at the sizes the learners use, so a change can be compared:
-//! the gradient, Hessian- and Fisher-vector products by central differences (the previous
+//! the gradient (dfdx's taped backward and the tapeless reverse pass), Hessian- and Fisher-vector products by central differences (the previous
 //! implementation, kept as the tests' independent check) and by forward mode, the linearization
 //! a conjugate-gradient solve builds once per task, and one task's whole TRPO metric product
 //! `Jᵀ F J v` on a real adapted task (one inner step, every row).
@@ -12,8 +12,9 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use metarl_agents::maml::{adapt_task, AdaptRequest, AdvantageSettings, TaskObjective};
 use metarl_agents::parallel::with_single_threaded_kernels;
 use metarl_agents::policy::{
-    fisher_vector_product, relu_pattern, vector, weighted_log_prob_gradient, weighted_log_prob_hvp,
-    Activation, FisherMetric, LogLikelihoodHessian, PolicySpec, StateActionBatch,
+    fisher_vector_product, log_likelihood_gradient, relu_pattern, vector,
+    weighted_log_prob_gradient, weighted_log_prob_hvp, Activation, FisherMetric,
+    LogLikelihoodHessian, PolicySpec, StateActionBatch,
 };
 use metarl_agents::sampler::EnvPool;
 use metarl_envs::task_distribution;
@@ -121,6 +122,11 @@ fn products(c: &mut Criterion) {
                 with_single_threaded_kernels(|| {
                     weighted_log_prob_gradient(&spec, &theta, &batch, &w, None)
                 })
+            })
+        });
+        group.bench_function(label("gradient tapeless"), |b| {
+            b.iter(|| {
+                with_single_threaded_kernels(|| log_likelihood_gradient(&spec, &theta, &batch, &w))
             })
         });
         group.bench_function(label("hvp central difference"), |b| {

@@ -5,7 +5,7 @@
 //! well under 1% of the gradient it feeds.
 
 use crate::policy::{
-    vector, weighted_log_prob_gradient, LogLikelihoodHessian, PolicySpec, StateActionBatch,
+    log_likelihood_gradient, vector, LogLikelihoodHessian, PolicySpec, StateActionBatch,
 };
 
 /// The rows `rows` of a row-major matrix with `width` columns.
@@ -70,7 +70,7 @@ impl LossRows {
 
     /// Gradient of the loss at `theta`.
     pub fn gradient(&self, spec: &PolicySpec, theta: &[f64]) -> Vec<f64> {
-        weighted_log_prob_gradient(spec, theta, &self.batch(), &vector(&self.weights), None)
+        log_likelihood_gradient(spec, theta, &self.batch(), &vector(&self.weights))
     }
 
     /// Central-difference Hessian-vector product at `theta` with the ReLU pattern frozen at

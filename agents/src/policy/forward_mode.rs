@@ -259,6 +259,48 @@ impl Linearization {
     }
 }
 
+/// The log-likelihood loss at the means: with `r = a − μ` and `P = diag(e^{−2s})`, the adjoint
+/// `δ_out = w r P` of the means, `w P` (rows x act_dim) and `Σ_t w_t r_t² P` per action dimension.
+struct OutputTerms {
+    delta: Matrix,
+    weighted_precision: Matrix,
+    log_std_curvature: Vec<f64>,
+}
+
+impl OutputTerms {
+    fn new(lin: &Linearization, batch: &StateActionBatch, weights: &Vector) -> Self {
+        let shape = (lin.rows(), lin.spec.act_dim);
+        let precision = (lin.log_std.clone() * -2.0).exp();
+        let weighted_precision = weights.clone().broadcast_like::<_, Axis<1>>(&shape)
+            * precision.broadcast_like::<_, Axis<0>>(&shape);
+        let residual = batch.actions.clone() - lin.means.clone();
+        let delta = weighted_precision.clone() * residual.clone();
+        let log_std_curvature = column_sums(delta.clone() * residual).as_vec();
+        OutputTerms {
+            delta,
+            weighted_precision,
+            log_std_curvature,
+        }
+    }
+}
+
+/// Gradient of `ℓ(θ) = Σ_t w_t log π_θ(a_t|s_t)` by one reverse pass over the activations of a
+/// tapeless forward pass (the same pass as [`Linearization`]'s; dfdx's taped backward is the
+/// tests' independent check). The log-std block is `Σ_t w_t (r_t² P − 1)`.
+pub fn log_likelihood_gradient(
+    spec: &PolicySpec,
+    theta: &[f64],
+    batch: &StateActionBatch,
+    weights: &Vector,
+) -> Vec<f64> {
+    let lin = Linearization::new(spec, theta, &batch.obs);
+    let head = OutputTerms::new(&lin, batch, weights);
+    let weight_sum: f64 = weights.as_vec().iter().sum();
+    let mut flat = lin.reverse(head.delta, None);
+    flat.extend(head.log_std_curvature.iter().map(|c| c - weight_sum));
+    flat
+}
+
 /// Exact Hessian-vector products of `ℓ(θ) = Σ_t w_t log π_θ(a_t|s_t)` at one θ on one batch (the
 /// Hessian of MAML's inner loss, with `w_t = −A_t / N`), by the R-operator.
 ///
@@ -283,19 +325,13 @@ impl LogLikelihoodHessian {
     ) -> Self {
         let (linearization, hidden_outputs) =
             Linearization::with_hidden_outputs(spec, theta, &batch.obs);
-        let shape = (linearization.rows(), spec.act_dim);
-        let precision = (linearization.log_std.clone() * -2.0).exp();
-        let weighted_precision = weights.clone().broadcast_like::<_, Axis<1>>(&shape)
-            * precision.broadcast_like::<_, Axis<0>>(&shape);
-        let residual = batch.actions.clone() - linearization.means.clone();
-        let output_delta = weighted_precision.clone() * residual.clone();
-        let log_std_curvature = column_sums(output_delta.clone() * residual).as_vec();
-        let adjoint = linearization.adjoint(output_delta, &hidden_outputs);
+        let head = OutputTerms::new(&linearization, batch, weights);
+        let adjoint = linearization.adjoint(head.delta, &hidden_outputs);
         LogLikelihoodHessian {
             linearization,
             adjoint,
-            weighted_precision,
-            log_std_curvature,
+            weighted_precision: head.weighted_precision,
+            log_std_curvature: head.log_std_curvature,
         }
     }
 

@@ -12,7 +12,9 @@ pub use derivatives::{
     central_difference, central_difference_at, fisher_vector_product, mean_vjp, relu_pattern,
     weighted_log_prob_gradient, weighted_log_prob_hvp, StateActionBatch, FD_EPSILON,
 };
-pub use forward_mode::{FisherMetric, Linearization, LogLikelihoodHessian};
+pub use forward_mode::{
+    log_likelihood_gradient, FisherMetric, Linearization, LogLikelihoodHessian,
+};
 pub use network::{
     device, matrix, vector, Device, Matrix, Network, ReluMasks, ReluPattern, Vector,
 };

@@ -140,3 +140,23 @@ fn jacobian_products_match_differences_of_means_and_reverse_mode() {
         }
     }
 }
+
+#[test]
+fn tapeless_gradient_matches_dfdx_backward_and_differences_of_values() {
+    for p in exact_problems() {
+        let g = log_likelihood_gradient(&p.spec, &p.theta, &p.batch, &p.weights_tensor());
+        assert!(
+            relative_error(&g, &p.gradient()) < 1e-12,
+            "vs dfdx backward"
+        );
+        let mut rng = ChaCha8Rng::seed_from_u64(25);
+        for _ in 0..DIRECTIONS {
+            let u = unit(&mut rng, g.len());
+            let step = 1e-6;
+            let fd = (p.loss_value(&p.shifted(&[(step, &u)]))
+                - p.loss_value(&p.shifted(&[(-step, &u)])))
+                / (2.0 * step);
+            assert_close(dot(&g, &u), fd, 1e-6, "directional derivative");
+        }
+    }
+}
