@@ -69,6 +69,28 @@ fn layer_params(spec: &PolicySpec, flat: &[f64]) -> Vec<LayerParams> {
         .collect()
 }
 
+/// The slopes `φ'(Z_l)` of one hidden layer's units: the ReLU on/off pattern (one byte per unit
+/// and row) or the tanh derivative `1 − H²`.
+enum Slopes {
+    Relu(Tensor<(usize, usize), bool, super::network::Device>),
+    Tanh(Matrix),
+}
+
+impl Slopes {
+    /// `φ'(Z) ⊙ x`.
+    fn apply(&self, x: Matrix) -> Matrix {
+        match self {
+            Slopes::Relu(on) => {
+                let shape = *x.shape();
+                let zero: Tensor<(), f64, _> = device().zeros();
+                on.clone().choose(x, zero.broadcast_like(&shape))
+            }
+            // In place when x is uniquely owned (dfdx reuses it).
+            Slopes::Tanh(slope) => slope.clone() * x,
+        }
+    }
+}
+
 /// The forward tangent of the mean network along one direction.
 struct Tangent {
     /// `Ḣ_l` of the inputs of layers `l = 1..L` (index `l − 1`).
@@ -103,7 +125,7 @@ pub struct Linearization {
     params: Vec<LayerParams>,
     log_std: Vector,
     inputs: Vec<Matrix>,
-    slopes: Vec<Matrix>,
+    slopes: Vec<Slopes>,
     means: Matrix,
 }
 
@@ -117,23 +139,20 @@ impl Linearization {
     fn with_hidden_outputs(spec: &PolicySpec, theta: &[f64], obs: &Matrix) -> (Self, Vec<Matrix>) {
         let params = layer_params(spec, theta);
         let last = params.len() - 1;
-        let dev = device();
         let mut inputs = vec![with_ones_column(obs.clone())];
         let mut slopes = Vec::with_capacity(last);
         let mut hidden_outputs = Vec::with_capacity(last);
         for (l, layer) in params.iter().enumerate().take(last) {
             let z = inputs[l].clone().matmul(layer.stacked.clone());
-            let shape = *z.shape();
             let h = match spec.activation {
                 Activation::Relu => {
-                    let on = z.gt(0.0);
-                    slopes.push(on.choose(dev.ones_like(&shape), dev.zeros_like(&shape)));
+                    slopes.push(Slopes::Relu(z.gt(0.0)));
                     z.relu()
                 }
                 Activation::Tanh => {
                     // The network's own tanh (2 sigmoid(2z) − 1).
                     let h = (z * 2.0).sigmoid() * 2.0 - 1.0;
-                    slopes.push(h.clone().square().negate() + 1.0);
+                    slopes.push(Slopes::Tanh(h.clone().square().negate() + 1.0));
                     h
                 }
             };
@@ -141,7 +160,7 @@ impl Linearization {
             hidden_outputs.push(h);
         }
         let means = inputs[last].clone().matmul(params[last].stacked.clone());
-        let log_std = dev.tensor_from_vec(theta[spec.log_std_offset()..].to_vec(), (spec.act_dim,));
+        let log_std = device().tensor_from_vec(theta[spec.log_std_offset()..].to_vec(), (spec.act_dim,));
         let linearization = Linearization {
             spec: spec.clone(),
             params,
@@ -186,8 +205,7 @@ impl Linearization {
             if keep_pre_activations {
                 pre_activations.push(z_dot.clone());
             }
-            // In place when z_dot is not kept (dfdx reuses a uniquely owned operand).
-            let h_dot = self.slopes[l].clone() * z_dot;
+            let h_dot = self.slopes[l].apply(z_dot);
             let w = self.params[l + 1].weights.clone();
             z_dot = h_dot.clone().matmul(w)
                 + self.inputs[l + 1]
@@ -211,12 +229,12 @@ impl Linearization {
         for l in (1..=last).rev() {
             let w = &self.params[l].weights;
             let e = deltas[deltas.len() - 1].clone().matmul(transpose(w));
-            if self.spec.activation == Activation::Tanh {
+            if let Slopes::Tanh(slope) = &self.slopes[l - 1] {
                 // φ''(Z_{l−1}) = −2 H_l ⊙ φ'(Z_{l−1}) with H_l = tanh(Z_{l−1}).
-                let bend = hidden_outputs[l - 1].clone() * self.slopes[l - 1].clone() * -2.0;
+                let bend = hidden_outputs[l - 1].clone() * slope.clone() * -2.0;
                 bend_terms.push(bend * e.clone());
             }
-            deltas.push(self.slopes[l - 1].clone() * e);
+            deltas.push(self.slopes[l - 1].apply(e));
         }
         deltas.reverse();
         bend_terms.reverse();
@@ -245,7 +263,7 @@ impl Linearization {
                     let dw = &s.direction[l].weights;
                     e = e + s.adjoint.deltas[l].clone().matmul(transpose(dw));
                 }
-                delta = self.slopes[l - 1].clone() * e;
+                delta = self.slopes[l - 1].apply(e);
                 if let Some(term) = second.as_ref().and_then(|s| {
                     let bend = s.adjoint.bend_terms.get(l - 1)?;
                     Some(bend.clone() * s.tangent.pre_activations[l - 1].clone())
