@@ -53,6 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Soak(_)) => Some("bench soak"),
         Command::Bench(BenchCommand::Envs(_)) => Some("bench envs"),
         Command::Bench(BenchCommand::Adapt(_)) => Some("bench adapt"),
+        Command::Bench(BenchCommand::TimeToQuality(_)) => Some("bench time-to-quality"),
         Command::Rollout(_) => Some("rollout"),
         Command::Plot(_) => Some("plot"),
         #[cfg(feature = "viewer")]
@@ -68,6 +69,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Soak(args)) => bench::soak(args),
         Command::Bench(BenchCommand::Envs(args)) => bench::envs(args),
         Command::Bench(BenchCommand::Adapt(args)) => bench::adapt(args),
+        Command::Bench(BenchCommand::TimeToQuality(args)) => bench::time_to_quality(args),
         Command::Rollout(args) => rollout::run(args),
         Command::Plot(args) => plot::run(args),
         #[cfg(feature = "viewer")]
@@ -252,6 +254,31 @@ pub enum BenchCommand {
     /// The paper's comparison: MAML, pretrained, random and oracle adapted for 0..N steps on the
     /// same held-out tasks; writes adapt.csv, adapt.md and adapt.png, training missing runs.
     Adapt(AdaptArgs),
+    /// Wall time and env steps until the validation returns first reach a target (default: the
+    /// MAML paper's nav2d numbers), then the best checkpoint's eval table.
+    TimeToQuality(TimeToQualityArgs),
+}
+
+/// `metarl bench time-to-quality`.
+#[derive(Debug, Args)]
+pub struct TimeToQualityArgs {
+    /// Config source and overrides (default: the env's shipped config; --iterations caps the
+    /// training).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Target: minimum mean validation return after given adaptation steps,
+    /// STEPS:RETURN[,STEPS:RETURN...].
+    #[arg(long, default_value = "1:-11.7,3:-3.3")]
+    pub target: String,
+    /// Run directory to create (default: runs/time-to-quality-<env>-<seconds since epoch>).
+    #[arg(long)]
+    pub run_dir: Option<PathBuf>,
+    /// Held-out tasks of the final evaluation (paper protocol, eval seed default).
+    #[arg(long, default_value_t = 40)]
+    pub tasks: usize,
+    /// Print one JSON object instead of the summary.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `metarl bench adapt`.

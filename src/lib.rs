@@ -73,6 +73,7 @@ pub mod rollout;
 mod run_dir;
 pub mod stop;
 pub mod tensorboard;
+pub mod time_to_quality;
 pub mod trainer;
 #[cfg(feature = "viewer")]
 pub mod viewer;

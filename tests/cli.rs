@@ -910,3 +910,46 @@ fn an_mpi_launch_of_a_build_without_mpi_fails_with_one_line() {
         assert!(!run.exists());
     }
 }
+
+/// Runs `bench time-to-quality` on the tiny config (validating every iteration) with `target`.
+fn time_to_quality(dir: &Path, name: &str, target: &str) -> Value {
+    let config = write_config(
+        dir,
+        &format!("{name}.toml"),
+        &tiny_with("validate_every = 0", "validate_every = 1"),
+    );
+    let run = dir.join(name);
+    let mut args = vec![OsStr::new("bench"), "time-to-quality".as_ref()];
+    args.extend(["--config".as_ref(), config.as_os_str()]);
+    args.extend(["--run-dir".as_ref(), run.as_os_str()]);
+    args.extend(["--target", target, "--tasks", "2", "--json"].map(OsStr::new));
+    serde_json::from_str(&metarl_ok(&args)).unwrap()
+}
+
+#[test]
+fn time_to_quality_stops_when_the_target_is_met_and_says_when_it_is_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let easy = time_to_quality(tmp.path(), "easy", "0:-1e9,1:-1e9");
+    assert_eq!(easy["reached"]["iterations"], 1, "{easy}");
+    assert_eq!(easy["iterations"], 1);
+    assert!(easy["reached"]["env_steps"].as_u64().unwrap() > 0);
+    assert_eq!(easy["final_eval"]["tasks"], 2);
+    let hard = time_to_quality(tmp.path(), "hard", "1:1e9");
+    assert!(hard["reached"].is_null(), "{hard}");
+    assert_eq!(hard["iterations"], 3);
+    assert_eq!(hard["final_eval"]["mean"].as_array().unwrap().len(), 4);
+    assert_bad_input(
+        &["bench", "time-to-quality", "--target", "1:-3,x"],
+        &["quality target"],
+    );
+    let config = write_config(tmp.path(), "novalidation.toml", TINY);
+    assert_bad_input(
+        &[
+            "bench",
+            "time-to-quality",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &["validate_every"],
+    );
+}

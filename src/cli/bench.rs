@@ -1,4 +1,4 @@
-//! `metarl bench speed|soak|envs|adapt`.
+//! `metarl bench speed|soak|envs|adapt|time-to-quality`.
 
 use anyhow::{bail, Result};
 use metarl::adapt::{AdaptSettings, TrainingHooks};
@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::distributed;
 use super::progress::TrainBar;
 use super::signals::stop_on_signals;
-use super::{AdaptArgs, EnvsArgs, SoakArgs, SpeedArgs};
+use super::{AdaptArgs, EnvsArgs, SoakArgs, SpeedArgs, TimeToQualityArgs};
 
 /// Prints a report as one JSON object or as its table.
 fn print(report: &(impl Serialize + std::fmt::Display), json: bool) -> Result<()> {
@@ -110,4 +110,27 @@ pub fn adapt(args: &AdaptArgs) -> Result<()> {
     let stem = outcome.files[0].with_extension("");
     println!("wrote {}.{{csv,md,png}}", stem.display());
     Ok(())
+}
+
+/// `metarl bench time-to-quality`: trains until the target is met (Ctrl-C stops resumably: the
+/// run directory can be continued with `metarl train --resume`), then prints the report.
+pub fn time_to_quality(args: &TimeToQualityArgs) -> Result<()> {
+    if args.tasks == 0 {
+        bail!("--tasks must be >= 1");
+    }
+    let config = args.config.resolve(Some(Algo::Maml))?;
+    let target: metarl::time_to_quality::QualityTarget = args.target.parse()?;
+    let run_dir = args.run_dir.clone().unwrap_or_else(|| {
+        super::train::default_run_dir(&format!("time-to-quality-{}", config.env.name))
+    });
+    let final_eval = metarl::EvalOptions::paper(args.tasks, config.eval.steps)
+        .with_workers(config.train.workers);
+    let report = metarl::time_to_quality::time_to_quality(
+        config,
+        &run_dir,
+        &target,
+        &final_eval,
+        stop_on_signals(),
+    )?;
+    print(&report, args.json)
 }

@@ -120,7 +120,7 @@ fn train(trainer: Trainer) -> Result<(), metarl::Error> {
 }
 
 /// A fresh directory name under `runs/`: `<env>-<seconds since epoch>`.
-fn default_run_dir(env: &str) -> std::path::PathBuf {
+pub(super) fn default_run_dir(env: &str) -> std::path::PathBuf {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

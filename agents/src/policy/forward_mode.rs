@@ -160,7 +160,8 @@ impl Linearization {
             hidden_outputs.push(h);
         }
         let means = inputs[last].clone().matmul(params[last].stacked.clone());
-        let log_std = device().tensor_from_vec(theta[spec.log_std_offset()..].to_vec(), (spec.act_dim,));
+        let log_std =
+            device().tensor_from_vec(theta[spec.log_std_offset()..].to_vec(), (spec.act_dim,));
         let linearization = Linearization {
             spec: spec.clone(),
             params,
