@@ -19,11 +19,44 @@ use crate::baseline::FitCounts;
 use crate::policy::{gaussian, matrix, FisherMetric, LogLikelihoodHessian, Network, PolicySpec};
 use crate::trpo::Candidate;
 
+/// A linearization kept for every product of a meta-iteration. dfdx's CPU tensors may cross
+/// threads, so on the CPU it is built once. CUDA tensors may not (they are neither `Send` nor
+/// `Sync`), so with the `cuda` feature it is rebuilt from host data for every product: correct,
+/// slower, and untested here (no GPU).
+#[cfg(not(feature = "cuda"))]
+struct Kept<T>(T);
+
+#[cfg(not(feature = "cuda"))]
+impl<T> Kept<T> {
+    fn new(build: impl Fn() -> T + Send + Sync + 'static) -> Self {
+        Kept(build())
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.0)
+    }
+}
+
+/// See the CPU definition.
+#[cfg(feature = "cuda")]
+struct Kept<T>(Box<dyn Fn() -> T + Send + Sync>);
+
+#[cfg(feature = "cuda")]
+impl<T> Kept<T> {
+    fn new(build: impl Fn() -> T + Send + Sync + 'static) -> Self {
+        Kept(Box::new(build))
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        f(&(self.0)())
+    }
+}
+
 /// One inner step's factor `(I − α_j H_j)` of the TRPO metric: the inner loss on a row
 /// subsample, linearized at θ_j.
 struct InnerCurvature {
     lr: f64,
-    hessian: LogLikelihoodHessian,
+    hessian: Kept<LogLikelihoodHessian>,
     /// The subsample is every row (the meta-gradient reuses `hessian`).
     every_row: bool,
 }
@@ -38,7 +71,7 @@ pub struct TaskObjective {
     old_means: Vec<f64>,
     old_log_std: Vec<f64>,
     surrogate_before: f64,
-    fisher: FisherMetric,
+    fisher: Kept<FisherMetric>,
 }
 
 /// Rows kept by a subsample of `fraction` of `rows` (sorted; all rows for fraction 1).
@@ -70,11 +103,13 @@ impl TaskObjective {
                 let data = &step.data;
                 let rows = subsample_rows(data.loss.rows(), subsample, rng);
                 let every_row = rows.len() == data.loss.rows();
-                let hessian = if every_row {
-                    data.loss.hessian(spec, &data.theta)
+                let loss = if every_row {
+                    data.loss.clone()
                 } else {
-                    data.loss.subsample(&rows).hessian(spec, &data.theta)
+                    data.loss.subsample(&rows)
                 };
+                let (spec, theta) = (spec.clone(), data.theta.clone());
+                let hessian = Kept::new(move || loss.hessian(&spec, &theta));
                 InnerCurvature {
                     lr: step.lr,
                     hessian,
@@ -92,11 +127,11 @@ impl TaskObjective {
         let old_log_probs = gaussian::log_probs(&old_means, &old_log_std, &eps.actions);
         let rows = subsample_rows(eps.rows(), subsample, rng);
         let fisher_obs = gather_rows(&eps.obs, eps.obs_dim, &rows);
-        let fisher = FisherMetric::new(
-            spec,
-            &adapted,
-            &matrix(&fisher_obs, rows.len(), eps.obs_dim),
-        );
+        let fisher = {
+            let (spec, theta, n) = (spec.clone(), adapted.clone(), rows.len());
+            let obs = fisher_obs;
+            Kept::new(move || FisherMetric::new(&spec, &theta, &matrix(&obs, n, spec.obs_dim)))
+        };
         // At θ'_old every ratio is exp(0) = 1: the surrogate is minus the mean advantage.
         let advantages = &validation.advantages;
         let surrogate_before = -advantages.iter().sum::<f64>() / advantages.len().max(1) as f64;
@@ -166,7 +201,7 @@ impl TaskObjective {
         if !first_order {
             for (step, curv) in self.adaptation.steps.iter().zip(&self.inner).rev() {
                 let hv = if curv.every_row {
-                    curv.hessian.product(&g)
+                    curv.hessian.with(|h| h.product(&g))
                 } else {
                     let data = &step.data;
                     data.loss.hessian(spec, &data.theta).product(&g)
@@ -186,7 +221,7 @@ impl TaskObjective {
                 curv.apply_factor(&mut x);
             }
         }
-        let mut y = self.fisher.product(&x);
+        let mut y = self.fisher.with(|f| f.product(&x));
         if !first_order {
             for curv in self.inner.iter().rev() {
                 curv.apply_factor(&mut y);
@@ -199,7 +234,7 @@ impl TaskObjective {
 impl InnerCurvature {
     /// x ← (I − α_j H_j) x on the row subsample.
     fn apply_factor(&self, x: &mut [f64]) {
-        let hx = self.hessian.product(x);
+        let hx = self.hessian.with(|h| h.product(x));
         axpy(-self.lr, &hx, x);
     }
 }
