@@ -129,10 +129,12 @@ fn products(c: &mut Criterion) {
                 with_single_threaded_kernels(|| log_likelihood_gradient(&spec, &theta, &batch, &w))
             })
         });
+        // The previous learner took the ReLU pattern once per task and CG solve, like the
+        // forward-mode linearization below: neither is inside the per-product timing.
+        let pattern = relu_pattern(&spec, &theta, &batch.obs);
         group.bench_function(label("hvp central difference"), |b| {
             b.iter(|| {
                 with_single_threaded_kernels(|| {
-                    let pattern = relu_pattern(&spec, &theta, &batch.obs);
                     weighted_log_prob_hvp(&spec, &theta, &batch, &w, &pattern, &v)
                 })
             })
@@ -151,7 +153,6 @@ fn products(c: &mut Criterion) {
         group.bench_function(label("fvp central difference"), |b| {
             b.iter(|| {
                 with_single_threaded_kernels(|| {
-                    let pattern = relu_pattern(&spec, &theta, &batch.obs);
                     fisher_vector_product(&spec, &theta, &batch.obs, &pattern, &v)
                 })
             })

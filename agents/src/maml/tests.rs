@@ -12,6 +12,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::*;
 use crate::learner::{LearnerError, MetaLearner};
+use crate::policy::test_problems::relative_error;
 use crate::policy::{Activation, PolicySpec};
 use crate::sampler::{sample_task, EnvPool, EpisodeEvent, SampleRequest};
 use crate::seeding::{derive_rng, Stream};
@@ -213,11 +214,6 @@ fn finite_difference_products(
         inner_factor(step, &mut y);
     }
     (g, y)
-}
-
-fn relative_error(a: &[f64], b: &[f64]) -> f64 {
-    let err: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
-    (err / dot(b, b)).sqrt()
 }
 
 #[test]

@@ -314,7 +314,7 @@ pub fn log_likelihood_gradient(
 ) -> Vec<f64> {
     let lin = Linearization::new(spec, theta, &batch.obs);
     let head = OutputTerms::new(&lin, batch, weights);
-    let weight_sum: f64 = weights.as_vec().iter().sum();
+    let weight_sum = weights.clone().sum::<(), _>().array();
     let mut flat = lin.reverse(head.delta, None);
     flat.extend(head.log_std_curvature.iter().map(|c| c - weight_sum));
     flat

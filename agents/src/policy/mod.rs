@@ -6,7 +6,7 @@ pub mod gaussian;
 pub mod network;
 pub mod spec;
 #[cfg(test)]
-mod test_problems;
+pub(crate) mod test_problems;
 
 pub use derivatives::{
     central_difference, central_difference_at, fisher_vector_product, mean_vjp, relu_pattern,

@@ -117,6 +117,21 @@ impl Problem {
         t
     }
 
+    /// `u·H v` of the loss from a mixed second difference of plain-f64 values (step 1e-3).
+    pub fn mixed_second_difference(&self, u: &[f64], v: &[f64]) -> f64 {
+        let h = 1e-3;
+        let f = |a: f64, b: f64| self.loss_value(&self.shifted(&[(a, u), (b, v)]));
+        (f(h, h) - f(h, -h) - f(-h, h) + f(-h, -h)) / (4.0 * h * h)
+    }
+
+    /// `u·F u` from the second difference of the closed-form KL from the base point (step 1e-3;
+    /// the KL and its gradient vanish there).
+    pub fn kl_curvature(&self, u: &[f64]) -> f64 {
+        let h = 1e-3;
+        (self.kl_from_base(&self.shifted(&[(h, u)])) + self.kl_from_base(&self.shifted(&[(-h, u)])))
+            / (h * h)
+    }
+
     pub fn kl_from_base(&self, theta: &[f64]) -> f64 {
         gaussian::mean_kl(
             &self.frozen_means(&self.theta),
@@ -144,4 +159,10 @@ pub fn assert_close(a: f64, b: f64, rel: f64, what: &str) {
         "{what}: {a:e} vs {b:e} (relative error {:e} > {rel:e})",
         (a - b).abs() / scale
     );
+}
+
+/// ‖a − b‖ / ‖b‖.
+pub fn relative_error(a: &[f64], b: &[f64]) -> f64 {
+    let err: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
+    (err / dot(b, b).max(1e-300)).sqrt()
 }
