@@ -9,7 +9,9 @@
 //! `cargo bench -p metarl-agents --bench derivatives` (criterion; add `-- <filter>` to pick).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use metarl_agents::maml::{adapt_task, AdaptRequest, AdvantageSettings, TaskObjective};
+use metarl_agents::maml::{
+    adapt_task, AdaptRequest, AdvantageSettings, InnerEstimator, ObjectiveSettings, TaskObjective,
+};
 use metarl_agents::parallel::with_single_threaded_kernels;
 use metarl_agents::policy::{
     fisher_vector_product, log_likelihood_gradient, relu_pattern, vector,
@@ -161,11 +163,15 @@ fn products(c: &mut Criterion) {
         group.bench_function(label("fvp forward mode"), |b| {
             b.iter(|| with_single_threaded_kernels(|| fisher.product(&v)))
         });
+        let objective_settings = ObjectiveSettings {
+            advantages: settings,
+            curvature_subsample: 1.0,
+            estimator: InnerEstimator::FixedSample,
+        };
         let objective = TaskObjective::new(
             &spec,
             adaptation,
-            &settings,
-            1.0,
+            &objective_settings,
             &mut ChaCha8Rng::seed_from_u64(1),
         );
         group.bench_function(label("task metric product"), |b| {

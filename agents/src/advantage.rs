@@ -102,13 +102,22 @@ pub fn normalize(advantages: &mut [f64]) {
     if advantages.is_empty() {
         return;
     }
-    let n = advantages.len() as f64;
-    let mean = advantages.iter().sum::<f64>() / n;
-    let var = advantages.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / n;
-    let scale = 1.0 / (var.sqrt() + NORMALIZE_EPS);
+    let (mean, scale) = normalization(advantages);
     for a in advantages.iter_mut() {
         *a = (*a - mean) * scale;
     }
+}
+
+/// The `(mean, scale)` of [`normalize`]: it maps `a` to `(a − mean) · scale` (`(0, 1)` for an
+/// empty slice).
+pub fn normalization(advantages: &[f64]) -> (f64, f64) {
+    if advantages.is_empty() {
+        return (0.0, 1.0);
+    }
+    let n = advantages.len() as f64;
+    let mean = advantages.iter().sum::<f64>() / n;
+    let var = advantages.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / n;
+    (mean, 1.0 / (var.sqrt() + NORMALIZE_EPS))
 }
 
 /// Advantages for one task's batch, as pytorch-maml-rl computes them per task: fit a

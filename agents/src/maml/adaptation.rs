@@ -258,11 +258,3 @@ pub fn gradient_step(theta: &[f64], gradient: &[f64], lr: f64) -> Vec<f64> {
         .map(|(t, g)| t - lr * g)
         .collect()
 }
-
-/// Re-runs the inner updates from new meta-parameters on the same data (the line search's
-/// candidates): θ_0 = θ, θ_{j+1} = θ_j − α_j ∇L_j(θ_j). Returns θ_k.
-pub fn readapt(spec: &PolicySpec, theta: &[f64], steps: &[InnerStep]) -> Vec<f64> {
-    steps.iter().fold(theta.to_vec(), |current, step| {
-        gradient_step(&current, &step.data.loss_gradient(spec, &current), step.lr)
-    })
-}

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::inner_estimator::InnerEstimator;
+
 /// Settings of the inner loop and the meta-batch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -17,6 +19,9 @@ pub struct MamlConfig {
     pub inner_lr: f64,
     /// First-order MAML: drop the Hessian terms of the meta-gradient and the metric.
     pub first_order: bool,
+    /// The inner loss whose Hessian the meta-gradient differentiates through: "fixed-sample"
+    /// (Finn et al. 2017, the default), "lvc" (ProMP) or "dice" (see [`InnerEstimator`]).
+    pub inner_estimator: InnerEstimator,
     /// Discount factor gamma.
     pub gamma: f64,
     /// GAE lambda (1.0 = Monte-Carlo returns minus the baseline).
@@ -36,6 +41,7 @@ impl Default for MamlConfig {
             inner_steps: 1,
             inner_lr: 0.1,
             first_order: false,
+            inner_estimator: InnerEstimator::FixedSample,
             gamma: 0.99,
             gae_lambda: 1.0,
             normalize_advantages: true,

@@ -5,7 +5,8 @@
 //! well under 1% of the gradient it feeds.
 
 use crate::policy::{
-    log_likelihood_gradient, vector, LogLikelihoodHessian, PolicySpec, StateActionBatch,
+    gaussian, log_likelihood_gradient, vector, LogLikelihoodHessian, Network, PolicySpec,
+    StateActionBatch,
 };
 
 /// The rows `rows` of a row-major matrix with `width` columns.
@@ -43,6 +44,37 @@ impl LossRows {
             act_dim,
             weights: advantages.iter().map(|a| -a / n).collect(),
         }
+    }
+
+    /// The per-row weights `w_t`.
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// The same states and actions with other row weights.
+    ///
+    /// # Panics
+    /// If `weights` does not have one entry per row.
+    pub fn reweighted(&self, weights: Vec<f64>) -> Self {
+        assert_eq!(weights.len(), self.rows(), "one weight per row");
+        LossRows {
+            weights,
+            ..self.clone()
+        }
+    }
+
+    /// `log π_θ(a_t|s_t)` of every row.
+    pub fn log_likelihoods(&self, spec: &PolicySpec, theta: &[f64]) -> Vec<f64> {
+        let net = Network::new(spec, theta);
+        let means = net.mean_values(&self.obs, self.rows());
+        gaussian::log_probs(&means, &net.log_std(), &self.actions)
+    }
+
+    /// Gradient of `Σ_t weights_t log π_θ(a_t|s_t)` on these rows at `theta` (the rows' own
+    /// weights are ignored).
+    pub fn weighted_gradient(&self, spec: &PolicySpec, theta: &[f64], weights: &[f64]) -> Vec<f64> {
+        assert_eq!(weights.len(), self.rows(), "one weight per row");
+        log_likelihood_gradient(spec, theta, &self.batch(), &vector(weights))
     }
 
     /// Number of rows.

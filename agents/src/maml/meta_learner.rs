@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adaptation::{adapt_task, AdaptRequest, AdvantageSettings};
 use super::config::MamlConfig;
-use super::task_objective::TaskObjective;
+use super::task_objective::{ObjectiveSettings, TaskObjective};
 use super::task_summary::TaskSummary;
 use crate::baseline::FitCounts;
 use crate::learner::{LearnerError, MetaLearner};
@@ -170,6 +170,11 @@ impl MamlTrpo {
             maml.meta_batch_size,
         );
         let settings = self.advantage_settings();
+        let objective_settings = ObjectiveSettings {
+            advantages: settings,
+            curvature_subsample: maml.curvature_subsample,
+            estimator: maml.inner_estimator,
+        };
         let lrs = maml.inner_lrs();
         let theta = &self.theta;
         let dist = self.dist.as_ref();
@@ -203,13 +208,7 @@ impl MamlTrpo {
                 let adapt_time = t0.elapsed();
                 let t1 = Instant::now();
                 let mut rng = derive_rng(seed, Stream::Subsample, &[iteration, i as u64]);
-                let objective = TaskObjective::new(
-                    spec,
-                    adaptation,
-                    &settings,
-                    maml.curvature_subsample,
-                    &mut rng,
-                );
+                let objective = TaskObjective::new(spec, adaptation, &objective_settings, &mut rng);
                 let gradient = objective.meta_gradient(spec, maml.first_order);
                 let summary = TaskSummary::of(&objective, gradient, adapt_time, t1.elapsed());
                 (objective, summary)

@@ -2,19 +2,21 @@
 
 pub mod adaptation;
 pub mod config;
+pub mod inner_estimator;
 pub mod loss_rows;
 pub mod meta_learner;
 pub mod task_objective;
 pub mod task_summary;
 
 pub use adaptation::{
-    adapt_task, adapt_task_observed, readapt, AdaptRequest, Adaptation, AdvantageSettings,
-    InnerStep, PolicyGradientData, StageObserver,
+    adapt_task, adapt_task_observed, AdaptRequest, Adaptation, AdvantageSettings, InnerStep,
+    PolicyGradientData, StageObserver,
 };
 pub use config::MamlConfig;
+pub use inner_estimator::{EstimatorTerms, InnerEstimator, InnerHessian};
 pub use loss_rows::LossRows;
 pub use meta_learner::{IterationMetrics, MamlTrpo, MamlTrpoSettings};
-pub use task_objective::TaskObjective;
+pub use task_objective::{ObjectiveSettings, TaskObjective};
 
 #[cfg(test)]
 mod tests;

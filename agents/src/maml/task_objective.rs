@@ -10,13 +10,13 @@
 //! (R-operator) products ([`crate::policy::forward_mode`]): each task linearizes the policy once
 //! per meta-iteration at every θ_j and at θ', and every conjugate-gradient iteration reuses that.
 
-use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 
-use super::adaptation::{readapt, Adaptation, AdvantageSettings, PolicyGradientData};
+use super::adaptation::{gradient_step, Adaptation, AdvantageSettings, PolicyGradientData};
+use super::inner_estimator::{subsample_rows, EstimatorTerms, InnerEstimator, InnerHessian};
 use super::loss_rows::gather_rows;
 use crate::baseline::FitCounts;
-use crate::policy::{gaussian, matrix, FisherMetric, LogLikelihoodHessian, Network, PolicySpec};
+use crate::policy::{gaussian, matrix, FisherMetric, Network, PolicySpec};
 use crate::trpo::Candidate;
 
 /// A linearization kept for every product of a meta-iteration. dfdx's CPU tensors may cross
@@ -52,11 +52,22 @@ impl<T> Kept<T> {
     }
 }
 
+/// How a [`TaskObjective`] is prepared.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ObjectiveSettings {
+    /// Advantage estimation of the validation batch.
+    pub advantages: AdvantageSettings,
+    /// Fraction of rows of the TRPO metric's curvature products, in (0, 1].
+    pub curvature_subsample: f64,
+    /// The inner loss whose Hessian the meta-gradient differentiates through.
+    pub estimator: InnerEstimator,
+}
+
 /// One inner step's factor `(I − α_j H_j)` of the TRPO metric: the inner loss on a row
 /// subsample, linearized at θ_j.
 struct InnerCurvature {
     lr: f64,
-    hessian: Kept<LogLikelihoodHessian>,
+    hessian: Kept<InnerHessian>,
     /// The subsample is every row (the meta-gradient reuses `hessian`).
     every_row: bool,
 }
@@ -65,6 +76,8 @@ struct InnerCurvature {
 /// policy linearized (on this thread's device) at θ_j and θ' on the curvature products' rows.
 pub struct TaskObjective {
     adaptation: Adaptation,
+    /// The estimator's terms of every inner step, on every row.
+    terms: Vec<EstimatorTerms>,
     inner: Vec<InnerCurvature>,
     validation: PolicyGradientData,
     old_log_probs: Vec<f64>,
@@ -74,17 +87,6 @@ pub struct TaskObjective {
     fisher: Kept<FisherMetric>,
 }
 
-/// Rows kept by a subsample of `fraction` of `rows` (sorted; all rows for fraction 1).
-fn subsample_rows(rows: usize, fraction: f64, rng: &mut ChaCha8Rng) -> Vec<usize> {
-    let keep = ((rows as f64 * fraction).ceil() as usize).clamp(1.min(rows), rows);
-    if keep == rows {
-        return (0..rows).collect();
-    }
-    let mut idx = sample(rng, rows, keep).into_vec();
-    idx.sort_unstable();
-    idx
-}
-
 impl TaskObjective {
     /// Prepares a task after its adaptation: validation advantages and old log-probs at θ'_old,
     /// and the linearizations of the curvature products on their row subsamples (`subsample` of
@@ -92,24 +94,24 @@ impl TaskObjective {
     pub fn new(
         spec: &PolicySpec,
         adaptation: Adaptation,
-        settings: &AdvantageSettings,
-        subsample: f64,
+        settings: &ObjectiveSettings,
         rng: &mut ChaCha8Rng,
     ) -> Self {
-        let inner = adaptation
-            .steps
-            .iter()
+        let subsample = settings.curvature_subsample;
+        let terms: Vec<EstimatorTerms> = (adaptation.steps.iter())
             .map(|step| {
+                EstimatorTerms::new(settings.estimator, spec, &step.data, &settings.advantages)
+            })
+            .collect();
+        let inner = (adaptation.steps.iter())
+            .zip(&terms)
+            .map(|(step, terms)| {
                 let data = &step.data;
-                let rows = subsample_rows(data.loss.rows(), subsample, rng);
-                let every_row = rows.len() == data.loss.rows();
-                let loss = if every_row {
-                    data.loss.clone()
-                } else {
-                    data.loss.subsample(&rows)
-                };
+                let sub = terms.subsample(&data.loss, subsample, rng);
+                let every_row = sub.is_none();
+                let (loss, terms) = sub.unwrap_or_else(|| (data.loss.clone(), terms.clone()));
                 let (spec, theta) = (spec.clone(), data.theta.clone());
-                let hessian = Kept::new(move || loss.hessian(&spec, &theta));
+                let hessian = Kept::new(move || terms.hessian(&loss, &spec, &theta));
                 InnerCurvature {
                     lr: step.lr,
                     hessian,
@@ -118,8 +120,11 @@ impl TaskObjective {
             })
             .collect();
         let adapted = adaptation.adapted.clone();
-        let validation =
-            PolicyGradientData::new(adapted.clone(), adaptation.validation.clone(), settings);
+        let validation = PolicyGradientData::new(
+            adapted.clone(),
+            adaptation.validation.clone(),
+            &settings.advantages,
+        );
         let net = Network::new(spec, &adapted);
         let eps = &validation.episodes;
         let old_means = net.mean_values(&eps.obs, eps.rows());
@@ -137,6 +142,7 @@ impl TaskObjective {
         let surrogate_before = -advantages.iter().sum::<f64>() / advantages.len().max(1) as f64;
         TaskObjective {
             adaptation,
+            terms,
             inner,
             validation,
             old_log_probs,
@@ -187,24 +193,39 @@ impl TaskObjective {
 
     /// Adapts candidate meta-parameters on the stored inner data and evaluates the result.
     pub fn evaluate(&self, spec: &PolicySpec, theta: &[f64]) -> Candidate {
-        let steps = &self.adaptation.steps;
-        self.surrogate_and_kl(spec, &readapt(spec, theta, steps))
+        self.surrogate_and_kl(spec, &self.readapt(spec, theta))
     }
 
-    /// Finn et al.'s meta-gradient estimate `J^T ∇_{θ'} L_out` of the fixed-sample surrogate
-    /// `L_out(θ'(θ))` (the surrogate's gradient at the sampling policy is the policy gradient of
-    /// the validation batch; the dependence of the inner batches' distribution on θ is ignored,
-    /// see the module documentation). First-order MAML takes J = I. The Hessians use every row.
+    /// Re-runs the inner updates from candidate meta-parameters on the same data:
+    /// `θ_{j+1} = θ_j − α_j ∇L_j(θ_j)` with each step's estimator objective `L_j` (see
+    /// [`EstimatorTerms::gradient`]). Returns θ_k.
+    pub fn readapt(&self, spec: &PolicySpec, theta: &[f64]) -> Vec<f64> {
+        (self.adaptation.steps.iter()).zip(&self.terms).fold(
+            theta.to_vec(),
+            |current, (step, terms)| {
+                let gradient = terms.gradient(&step.data.loss, spec, &current);
+                gradient_step(&current, &gradient, step.lr)
+            },
+        )
+    }
+
+    /// The meta-gradient estimate `J^T ∇_{θ'} L_out` of the surrogate `L_out(θ'(θ))` (the
+    /// surrogate's gradient at the sampling policy is the policy gradient of the validation
+    /// batch) with `J = Π_j (I − α_j H_j)` and `H_j` the Hessian of the configured
+    /// [`InnerEstimator`]'s objective: Finn et al.'s estimator with the fixed-sample one, which
+    /// ignores the dependence of the inner batches' distribution on θ (see the module
+    /// documentation). First-order MAML takes J = I. The Hessians use every row.
     pub fn meta_gradient(&self, spec: &PolicySpec, first_order: bool) -> Vec<f64> {
         let v = &self.validation;
         let mut g = v.loss.gradient(spec, &v.theta);
         if !first_order {
-            for (step, curv) in self.adaptation.steps.iter().zip(&self.inner).rev() {
+            let steps = self.adaptation.steps.iter().zip(&self.terms);
+            for ((step, terms), curv) in steps.zip(&self.inner).rev() {
                 let hv = if curv.every_row {
                     curv.hessian.with(|h| h.product(&g))
                 } else {
                     let data = &step.data;
-                    data.loss.hessian(spec, &data.theta).product(&g)
+                    terms.hessian(&data.loss, spec, &data.theta).product(&g)
                 };
                 axpy(-step.lr, &hv, &mut g);
             }

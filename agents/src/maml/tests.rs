@@ -54,6 +54,7 @@ fn objective(
     theta: &[f64],
     lrs: &[f64],
     task_seed: u64,
+    estimator: InnerEstimator,
 ) -> TaskObjective {
     let task = dist.sample_tasks(&mut ChaCha8Rng::seed_from_u64(task_seed), 1)[0].clone();
     let mut pool = EnvPool::new(dist);
@@ -68,14 +69,24 @@ fn objective(
     let adaptation = adapt_task(&mut pool, &request, |s, e| {
         (s * 100 + e) as u64 + task_seed * 10_000
     });
+    let objective_settings = ObjectiveSettings {
+        advantages: settings(),
+        curvature_subsample: 1.0,
+        estimator,
+    };
     TaskObjective::new(
         spec,
         adaptation,
-        &settings(),
-        1.0,
+        &objective_settings,
         &mut ChaCha8Rng::seed_from_u64(0),
     )
 }
+
+const ESTIMATORS: [InnerEstimator; 3] = [
+    InnerEstimator::FixedSample,
+    InnerEstimator::Lvc,
+    InnerEstimator::Dice,
+];
 
 fn random_unit(n: usize, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -88,10 +99,10 @@ fn shifted(theta: &[f64], u: &[f64], h: f64) -> Vec<f64> {
     theta.iter().zip(u).map(|(t, ui)| t + h * ui).collect()
 }
 
-fn check_meta_gradient(lrs: &[f64]) {
+fn check_meta_gradient(lrs: &[f64], estimator: InnerEstimator) {
     let (dist, spec, theta) = setup(Activation::Tanh);
     for task_seed in 0..3 {
-        let obj = objective(dist.as_ref(), &spec, &theta, lrs, task_seed);
+        let obj = objective(dist.as_ref(), &spec, &theta, lrs, task_seed, estimator);
         let g = obj.meta_gradient(&spec, false);
         let g_first_order = obj.meta_gradient(&spec, true);
         let mut second_order_matters = false;
@@ -104,8 +115,9 @@ fn check_meta_gradient(lrs: &[f64]) {
             let scale = fd.abs().max(estimate.abs()).max(1e-6);
             assert!(
                 (estimate - fd).abs() <= 1e-5 * scale,
-                "{} inner steps: meta-gradient {estimate:e} vs finite difference {fd:e}",
-                lrs.len()
+                "{} inner steps, {}: meta-gradient {estimate:e} vs finite difference {fd:e}",
+                lrs.len(),
+                estimator.name()
             );
             let fo = dot(&g_first_order, &u);
             second_order_matters |= (fo - fd).abs() > 1e-3 * scale;
@@ -119,32 +131,41 @@ fn check_meta_gradient(lrs: &[f64]) {
 
 #[test]
 fn meta_gradient_matches_finite_differences_of_the_readapted_surrogate_one_step() {
-    check_meta_gradient(&[0.5]);
+    for estimator in ESTIMATORS {
+        check_meta_gradient(&[0.5], estimator);
+    }
 }
 
 #[test]
 fn meta_gradient_matches_finite_differences_of_the_readapted_surrogate_two_steps() {
-    check_meta_gradient(&[0.5, 0.3]);
+    for estimator in ESTIMATORS {
+        check_meta_gradient(&[0.5, 0.3], estimator);
+    }
 }
 
 #[test]
 fn metric_product_matches_the_curvature_of_the_closed_form_kl_for_one_and_two_steps() {
     let (dist, spec, theta) = setup(Activation::Tanh);
-    for lrs in [vec![0.5], vec![0.5, 0.3]] {
-        let obj = objective(dist.as_ref(), &spec, &theta, &lrs, 7);
+    let lrs_cases = [vec![0.5], vec![0.5, 0.3]];
+    let cases = lrs_cases
+        .iter()
+        .flat_map(|l| ESTIMATORS.map(|e| (l.clone(), e)));
+    for (lrs, estimator) in cases {
+        let obj = objective(dist.as_ref(), &spec, &theta, &lrs, 7, estimator);
         for dir in 0..8 {
             let u = random_unit(theta.len(), 200 + dir);
             let v = random_unit(theta.len(), 300 + dir);
             let mu = obj.metric_product(&u, false);
             let umu = dot(&u, &mu);
             assert!(umu > 0.0);
-            let h = 1e-3;
+            let h = 2e-4;
             let kl = |t: &[f64]| obj.evaluate(&spec, t).kl;
             let curvature = (kl(&shifted(&theta, &u, h)) + kl(&shifted(&theta, &u, -h))) / (h * h);
             assert!(
                 (umu - curvature).abs() <= 1e-4 * umu,
-                "{} steps: u.Mu {umu:e} vs KL curvature {curvature:e}",
-                lrs.len()
+                "{} steps, {}: u.Mu {umu:e} vs KL curvature {curvature:e}",
+                lrs.len(),
+                estimator.name()
             );
             let vmu = dot(&v, &mu);
             let umv = dot(&u, &obj.metric_product(&v, false));
@@ -161,7 +182,14 @@ fn relu_meta_gradient_agrees_with_finite_differences_in_most_directions() {
     // The ReLU objective is only piecewise smooth: value differences may straddle a kink, so
     // require agreement in most (not all) random directions at a small step.
     let (dist, spec, theta) = setup(Activation::Relu);
-    let obj = objective(dist.as_ref(), &spec, &theta, &[0.5], 11);
+    let obj = objective(
+        dist.as_ref(),
+        &spec,
+        &theta,
+        &[0.5],
+        11,
+        InnerEstimator::FixedSample,
+    );
     let g = obj.meta_gradient(&spec, false);
     let mut agree = 0;
     for dir in 0..10 {
@@ -221,7 +249,14 @@ fn exact_products_agree_with_the_finite_difference_path_for_one_and_two_steps() 
     for activation in [Activation::Tanh, Activation::Relu] {
         let (dist, spec, theta) = setup(activation);
         for lrs in [vec![0.5], vec![0.5, 0.3]] {
-            let obj = objective(dist.as_ref(), &spec, &theta, &lrs, 5);
+            let obj = objective(
+                dist.as_ref(),
+                &spec,
+                &theta,
+                &lrs,
+                5,
+                InnerEstimator::FixedSample,
+            );
             for dir in 0..8 {
                 let u = random_unit(theta.len(), 500 + dir);
                 let (g_fd, metric_fd) = finite_difference_products(&obj, &spec, &u);

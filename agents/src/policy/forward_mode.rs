@@ -332,6 +332,10 @@ pub struct LogLikelihoodHessian {
     adjoint: Adjoint,
     weighted_precision: Matrix,
     log_std_curvature: Vec<f64>,
+    /// `∂ log π_t / ∂μ_t = r_t P` per row (rows x act_dim), for the score products.
+    mean_scores: Matrix,
+    /// `∂ log π_t / ∂s = r_t² P − 1` per row (rows x act_dim).
+    log_std_scores: Matrix,
 }
 
 impl LogLikelihoodHessian {
@@ -346,16 +350,72 @@ impl LogLikelihoodHessian {
             Linearization::with_hidden_outputs(spec, theta, &batch.obs);
         let head = OutputTerms::new(&linearization, batch, weights);
         let adjoint = linearization.adjoint(head.delta, &hidden_outputs);
+        let shape = (linearization.rows(), spec.act_dim);
+        let precision = (linearization.log_std.clone() * -2.0)
+            .exp()
+            .broadcast_like::<_, Axis<0>>(&shape);
+        let residual = batch.actions.clone() - linearization.means.clone();
+        let mean_scores = residual.clone() * precision.clone();
+        let log_std_scores = residual.square() * precision - 1.0;
         LogLikelihoodHessian {
             linearization,
             adjoint,
             weighted_precision: head.weighted_precision,
             log_std_curvature: head.log_std_curvature,
+            mean_scores,
+            log_std_scores,
         }
+    }
+
+    /// `H v + Σ_t q_t ∇ log π_θ(a_t|s_t)` with `q = couple(u)` and `u_t = ∇ log π_θ(a_t|s_t) · v`:
+    /// the Hessian product plus a score term, which is how the curvature of likelihood-ratio
+    /// objectives (LVC, DiCE) differs from the fixed-sample loss's. `couple` maps the per-row
+    /// directional derivatives `u` to per-row coefficients `q` (same length). One forward
+    /// tangent serves both terms.
+    pub fn product_with_scores(&self, v: &[f64], couple: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
+        self.product_and(
+            v,
+            Some(&mut |jv: &Matrix, ds: &[f64]| {
+                let spec = &self.linearization.spec;
+                let rows = self.linearization.rows();
+                let act = spec.act_dim;
+                let mean_scores = self.mean_scores.as_vec();
+                let log_std_scores = self.log_std_scores.as_vec();
+                let jv = jv.as_vec();
+                let u: Vec<f64> = (0..rows)
+                    .map(|t| {
+                        (0..act)
+                            .map(|j| mean_scores[t * act + j] * jv[t * act + j])
+                            .sum::<f64>()
+                            + (0..act)
+                                .map(|j| log_std_scores[t * act + j] * ds[j])
+                                .sum::<f64>()
+                    })
+                    .collect();
+                let q = couple(&u);
+                assert_eq!(q.len(), rows, "one score coefficient per row");
+                let cotangent: Vec<f64> = (0..rows * act)
+                    .map(|k| q[k / act] * mean_scores[k])
+                    .collect();
+                let log_std_block: Vec<f64> = (0..act)
+                    .map(|j| (0..rows).map(|t| q[t] * log_std_scores[t * act + j]).sum())
+                    .collect();
+                (
+                    device().tensor_from_vec(cotangent, (rows, act)),
+                    log_std_block,
+                )
+            }),
+        )
     }
 
     /// `H v`, the exact Hessian of the loss at θ times `v`.
     pub fn product(&self, v: &[f64]) -> Vec<f64> {
+        self.product_and(v, None)
+    }
+
+    /// `H v`, plus the extra cotangent of the means and log-std block that `extra` returns from
+    /// the forward tangent `J v` and the log-std direction.
+    fn product_and(&self, v: &[f64], extra: Option<&mut ScoreTerm<'_>>) -> Vec<f64> {
         let lin = &self.linearization;
         let spec = &lin.spec;
         let direction = layer_params(spec, v);
@@ -366,19 +426,36 @@ impl LogLikelihoodHessian {
         let r_delta = (self.weighted_precision.clone() * tangent.means.clone()).negate()
             - ds.broadcast_like::<_, Axis<0>>(&shape) * output_delta.clone() * 2.0;
         let cross = column_sums(output_delta.clone() * tangent.means.clone()).as_vec();
+        let ds = &v[spec.log_std_offset()..];
+        let (r_delta, extra_log_std) = match extra {
+            None => (r_delta, None),
+            Some(term) => {
+                let (cotangent, block) = term(&tangent.means, ds);
+                (r_delta + cotangent, Some(block))
+            }
+        };
         let second = SecondOrder {
             direction: &direction,
             tangent: &tangent,
             adjoint: &self.adjoint,
         };
         let mut flat = lin.reverse(r_delta, Some(second));
-        let ds = &v[spec.log_std_offset()..];
         flat.extend(
             (0..spec.act_dim).map(|j| -2.0 * cross[j] - 2.0 * ds[j] * self.log_std_curvature[j]),
         );
+        if let Some(block) = extra_log_std {
+            let offset = spec.log_std_offset();
+            for (f, b) in flat[offset..].iter_mut().zip(block) {
+                *f += b;
+            }
+        }
         flat
     }
 }
+
+/// A score term of [`LogLikelihoodHessian::product_with_scores`]: from `J v` and the log-std
+/// direction, the extra cotangent of the means and the extra log-std block.
+type ScoreTerm<'a> = dyn FnMut(&Matrix, &[f64]) -> (Matrix, Vec<f64>) + 'a;
 
 /// Exact Fisher-vector products of the Gaussian policy at θ averaged over a batch of states:
 /// `F v = (1/N) Σ_t J_tᵀ diag(e^{−2s}) J_t v` for the mean parameters and `2 v_s` for the
