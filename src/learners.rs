@@ -37,6 +37,7 @@ pub fn build_learner(
                 trpo: config.trpo.clone(),
                 seed: config.train.seed,
                 workers: config.train.workers,
+                exploration: false,
             };
             let learner = MamlTrpo::new(dist, spec, theta, settings)
                 .map_err(|e| Error::Config(format!("cannot build the learner: {e}")))?;

@@ -167,6 +167,7 @@ fn products(c: &mut Criterion) {
             advantages: settings,
             curvature_subsample: 1.0,
             estimator: InnerEstimator::FixedSample,
+            exploration: false,
         };
         let objective = TaskObjective::new(
             &spec,

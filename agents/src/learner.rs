@@ -69,3 +69,20 @@ pub trait MetaLearner: Send {
         state: &[(String, Vec<f64>)],
     ) -> Result<(), LearnerError>;
 }
+
+/// `values` must have `expected` entries (`what` names them in the error).
+pub(crate) fn check_length(
+    what: &str,
+    expected: usize,
+    values: &[f64],
+) -> Result<(), LearnerError> {
+    if values.len() == expected {
+        Ok(())
+    } else {
+        Err(LearnerError::WrongLength {
+            what: what.into(),
+            expected,
+            got: values.len(),
+        })
+    }
+}

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::adaptation::AdvantageSettings;
 use super::inner_estimator::InnerEstimator;
 
 /// Settings of the inner loop and the meta-batch.
@@ -81,6 +82,15 @@ impl MamlConfig {
             ));
         }
         Ok(())
+    }
+
+    /// How the inner batches' advantages are estimated.
+    pub fn advantage_settings(&self) -> AdvantageSettings {
+        AdvantageSettings {
+            gamma: self.gamma,
+            gae_lambda: self.gae_lambda,
+            normalize: self.normalize_advantages,
+        }
     }
 
     /// The inner learning rate of each inner step during training.

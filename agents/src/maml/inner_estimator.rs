@@ -140,6 +140,27 @@ impl DiceRows {
         weights
     }
 
+    /// The coefficients at log-likelihood changes `Δ`: `c_t □(S_t)` and `b_t □(log π_t)`.
+    fn boxed(&self, changes: &[f64]) -> DiceRows {
+        let mut increments = self.increments.clone();
+        for range in self.episodes() {
+            for (t, s) in range
+                .clone()
+                .zip(cumulative(&changes[range]).collect::<Vec<_>>())
+            {
+                increments[t] *= s.exp();
+            }
+        }
+        DiceRows {
+            episode_lengths: self.episode_lengths.clone(),
+            increments,
+            baselines: (self.baselines.iter())
+                .zip(changes)
+                .map(|(b, d)| b * d.exp())
+                .collect(),
+        }
+    }
+
     /// `q_t = Σ_{t'≥t} c_t' U_t' − b_t u_t`.
     fn couple(&self, u: &[f64]) -> Vec<f64> {
         let mut q = vec![0.0; u.len()];
@@ -272,12 +293,36 @@ impl EstimatorTerms {
         }
     }
 
-    /// The estimator's Hessian at θ_j on `rows`, linearized for exact products.
+    /// The estimator's Hessian at `theta` on `rows`, linearized for exact products. Away from
+    /// the sampling parameters θ_j (ProMP's later optimization steps) the likelihood ratios
+    /// scale each row's terms: LVC's by `□(log π_t)`, DiCE's `c_t` by `□(S_t)` and `b_t` by
+    /// `□(log π_t)`.
     pub fn hessian(&self, rows: &LossRows, spec: &PolicySpec, theta: &[f64]) -> InnerHessian {
-        let coupling = match &self.coupling {
-            Coupling::FixedSample => RowCoupling::None,
-            Coupling::Lvc => RowCoupling::PerRow(rows.weights().to_vec()),
-            Coupling::Dice(dice) => RowCoupling::Dice(dice.clone()),
+        let (rows, coupling) = match &self.coupling {
+            Coupling::FixedSample => {
+                return InnerHessian {
+                    hessian: rows.hessian(spec, theta),
+                    coupling: RowCoupling::None,
+                }
+            }
+            Coupling::Lvc => {
+                let weights: Vec<f64> = (rows.weights().iter())
+                    .zip(self.changes(rows, spec, theta))
+                    .map(|(w, d)| w * d.exp())
+                    .collect();
+                (
+                    rows.reweighted(weights.clone()),
+                    RowCoupling::PerRow(weights),
+                )
+            }
+            Coupling::Dice(dice) => {
+                let changes = self.changes(rows, spec, theta);
+                let boxed = dice.boxed(&changes);
+                (
+                    rows.reweighted(dice.weights(&changes)),
+                    RowCoupling::Dice(boxed),
+                )
+            }
         };
         InnerHessian {
             hessian: rows.hessian(spec, theta),

@@ -16,17 +16,17 @@ use std::time::{Duration, Instant};
 use metarl_envs::TaskDistribution;
 use serde::{Deserialize, Serialize};
 
-use super::adaptation::{adapt_task, AdaptRequest, AdvantageSettings};
+use super::adaptation::{adapt_task, AdaptRequest};
 use super::config::MamlConfig;
+use super::exploration::credits;
 use super::task_objective::{ObjectiveSettings, TaskObjective};
-use super::task_summary::TaskSummary;
-use crate::baseline::FitCounts;
-use crate::learner::{LearnerError, MetaLearner};
+use super::task_summary::{BatchTotals, TaskSummary};
+use crate::learner::{check_length, LearnerError, MetaLearner};
 use crate::parallel::{parallel_map, resolve_workers};
 use crate::policy::PolicySpec;
 use crate::sampler::EnvPool;
 use crate::seeding::{derive_rng, derive_seed, Stream};
-use crate::team::{gather_tasks, map_tasks, Solo, TaskTeam};
+use crate::team::{gather_tasks, map_tasks, shard, Solo, TaskTeam};
 use crate::trpo::{trpo_step, Candidate, TrpoConfig, TrpoStep};
 
 /// What one meta-iteration did (one line of `metrics.jsonl`).
@@ -105,6 +105,9 @@ pub struct MamlTrpoSettings {
     /// Threads that sample and differentiate tasks in parallel (`0` = all available cores, see
     /// [`resolve_workers`]); results do not depend on it.
     pub workers: usize,
+    /// E-MAML (Stadie et al. 2018): add the exploration term of [`super::exploration`] to the
+    /// meta-objective.
+    pub exploration: bool,
 }
 
 /// A MAML-TRPO meta-learner: the meta-parameters and everything needed to update them.
@@ -115,6 +118,7 @@ pub struct MamlTrpo {
     trpo: TrpoConfig,
     seed: u64,
     workers: usize,
+    exploration: bool,
     theta: Vec<f64>,
     team: Arc<dyn TaskTeam>,
 }
@@ -132,12 +136,13 @@ impl MamlTrpo {
         theta: Vec<f64>,
         settings: MamlTrpoSettings,
     ) -> Result<Self, LearnerError> {
-        check_theta(&spec, &theta)?;
+        check_length("theta", spec.num_params(), &theta)?;
         let MamlTrpoSettings {
             maml,
             trpo,
             seed,
             workers,
+            exploration,
         } = settings;
         Ok(MamlTrpo {
             dist,
@@ -146,17 +151,10 @@ impl MamlTrpo {
             trpo,
             seed,
             workers: resolve_workers(workers),
+            exploration,
             theta,
             team: Arc::new(Solo),
         })
-    }
-
-    fn advantage_settings(&self) -> AdvantageSettings {
-        AdvantageSettings {
-            gamma: self.maml.gamma,
-            gae_lambda: self.maml.gae_lambda,
-            normalize: self.maml.normalize_advantages,
-        }
     }
 
     /// Runs meta-iteration `iteration`; every random draw derives from (seed, iteration).
@@ -169,11 +167,12 @@ impl MamlTrpo {
             &mut derive_rng(seed, Stream::TrainTasks, &[iteration]),
             maml.meta_batch_size,
         );
-        let settings = self.advantage_settings();
+        let settings = maml.advantage_settings();
         let objective_settings = ObjectiveSettings {
             advantages: settings,
             curvature_subsample: maml.curvature_subsample,
             estimator: maml.inner_estimator,
+            exploration: self.exploration,
         };
         let lrs = maml.inner_lrs();
         let theta = &self.theta;
@@ -210,43 +209,41 @@ impl MamlTrpo {
                 let mut rng = derive_rng(seed, Stream::Subsample, &[iteration, i as u64]);
                 let objective = TaskObjective::new(spec, adaptation, &objective_settings, &mut rng);
                 let gradient = objective.meta_gradient(spec, maml.first_order);
-                let summary = TaskSummary::of(&objective, gradient, adapt_time, t1.elapsed());
+                let summary = TaskSummary::of(spec, &objective, gradient, adapt_time, t1.elapsed());
                 (objective, summary)
             },
         );
         let n = summaries.len() as f64;
         let workers = (self.workers * team.size()).min(summaries.len()).max(1) as f64;
-        let mut gradient = vec![0.0; theta.len()];
-        let (mut adapt_time, mut meta_time, mut sampling_time) =
-            (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-        let mut baseline_fits = FitCounts::default();
-        for summary in &summaries {
-            for (acc, gi) in gradient.iter_mut().zip(&summary.gradient) {
-                *acc += gi / n;
+        let totals = BatchTotals::of(&summaries, theta.len());
+        let mut gradient = totals.gradient.clone();
+        // E-MAML: each task's exploration gradient, weighted by its normalized post-update reward.
+        let credits = if self.exploration {
+            credits(
+                &summaries
+                    .iter()
+                    .map(|s| s.validation_rewards)
+                    .collect::<Vec<_>>(),
+            )
+        } else {
+            vec![0.0; summaries.len()]
+        };
+        for (summary, credit) in summaries.iter().zip(&credits) {
+            for (acc, ei) in gradient.iter_mut().zip(&summary.exploration_gradient) {
+                *acc += credit * ei / n;
             }
-            adapt_time += summary.adapt_time;
-            meta_time += summary.meta_time;
-            sampling_time += summary.sampling_time;
-            baseline_fits.add(summary.baseline_fits);
         }
-        let return_pre = summaries.iter().map(|s| s.returns[0]).sum::<f64>() / n;
-        let return_post = summaries
-            .iter()
-            .map(|s| s.returns[s.returns.len() - 1])
-            .sum::<f64>()
-            / n;
-        let env_steps = summaries.iter().map(|s| s.env_steps).sum();
-        let surrogate_before = summaries.iter().map(|s| s.surrogate_before).sum::<f64>() / n;
+        let surrogate_before = totals.surrogate_before;
 
         // 3-4. TRPO on the meta-objective, unless a non-finite value already showed up: then the
         // step is rejected and θ stays as it is. Every metric product and line-search candidate
         // is a mean over all tasks: each rank computes its tasks' terms, every rank sums all.
-        let non_finite_data = !(return_pre.is_finite() && return_post.is_finite())
-            || summaries.iter().any(|s| s.non_finite)
-            || !gradient.iter().all(|g| g.is_finite());
+        let non_finite_data = totals.non_finite || !gradient.iter().all(|g| g.is_finite());
         let first_order = maml.first_order;
         let workers_n = self.workers;
         let tasks_n = summaries.len();
+        let first_task = shard(tasks_n, team.size(), team.rank()).start;
+        let credits = &credits;
         let mut cg_time = Duration::ZERO;
         let mut line_search_time = Duration::ZERO;
         let step = if non_finite_data {
@@ -277,8 +274,15 @@ impl MamlTrpo {
                         objectives.len(),
                         || (),
                         |_, i| {
-                            let c = objectives[i].evaluate(spec, candidate);
-                            (c.surrogate, c.kl)
+                            let objective = &objectives[i];
+                            let c = objective.evaluate(spec, candidate);
+                            let credit = credits[first_task + i];
+                            let explore = if credit == 0.0 {
+                                0.0
+                            } else {
+                                credit * objective.exploration_value(spec, candidate)
+                            };
+                            (c.surrogate + explore, c.kl)
                         },
                     );
                     let values = gather_tasks(team, tasks_n, local);
@@ -301,51 +305,71 @@ impl MamlTrpo {
             non_finite: true,
         });
         self.theta = step.theta;
-        let log_std = &self.theta[spec.log_std_offset()..];
-        let sampling_seconds = sampling_time.as_secs_f64() / workers;
         IterationMetrics {
-            iteration,
-            return_pre,
-            return_post,
             kl: step.kl,
-            surrogate_before,
             surrogate_after: step.surrogate,
             line_search_steps: step.line_search_steps,
             step_accepted: step.accepted,
             step_rejected,
             gradient_norm: step.gradient_norm,
-            log_std_mean: log_std.iter().sum::<f64>() / log_std.len() as f64,
-            env_steps,
             seconds: start.elapsed().as_secs_f64(),
-            seconds_sampling: sampling_seconds,
-            seconds_inner: adapt_time.as_secs_f64() / workers - sampling_seconds,
-            seconds_meta_gradient: meta_time.as_secs_f64() / workers,
             seconds_cg: cg_time.as_secs_f64(),
             seconds_line_search: line_search_time.as_secs_f64(),
-            baseline_ridge_escalations: baseline_fits.ridge_escalations,
-            baseline_zero_fallbacks: baseline_fits.zero_fallbacks,
+            ..IterationMetrics::of_batch(iteration, &totals, workers, spec, &self.theta, team)
+        }
+    }
+}
+
+impl IterationMetrics {
+    /// The metrics of a meta-batch's `totals` (adapted on `workers` threads over all ranks) and
+    /// of the parameters `theta` after the update, with the update's own fields (KL, surrogate
+    /// after, line search, CG time, wall time) zero and `step_accepted` true unless the batch
+    /// met a non-finite value: the learner sets those. Reads (and resets) the team's
+    /// communication time.
+    pub fn of_batch(
+        iteration: u64,
+        totals: &BatchTotals,
+        workers: f64,
+        spec: &PolicySpec,
+        theta: &[f64],
+        team: &dyn TaskTeam,
+    ) -> IterationMetrics {
+        let log_std = &theta[spec.log_std_offset()..];
+        let sampling_seconds = totals.sampling_time.as_secs_f64() / workers;
+        IterationMetrics {
+            iteration,
+            return_pre: totals.return_pre,
+            return_post: totals.return_post,
+            kl: 0.0,
+            surrogate_before: totals.surrogate_before,
+            surrogate_after: totals.surrogate_before,
+            line_search_steps: 0,
+            step_accepted: !totals.non_finite,
+            step_rejected: totals.non_finite,
+            gradient_norm: totals.gradient.iter().map(|g| g * g).sum::<f64>().sqrt(),
+            log_std_mean: log_std.iter().sum::<f64>() / log_std.len() as f64,
+            env_steps: totals.env_steps,
+            seconds: 0.0,
+            seconds_sampling: sampling_seconds,
+            seconds_inner: totals.adapt_time.as_secs_f64() / workers - sampling_seconds,
+            seconds_meta_gradient: totals.meta_time.as_secs_f64() / workers,
+            seconds_cg: 0.0,
+            seconds_line_search: 0.0,
+            baseline_ridge_escalations: totals.baseline_fits.ridge_escalations,
+            baseline_zero_fallbacks: totals.baseline_fits.zero_fallbacks,
             ranks: team.size(),
             seconds_communication: team.take_communication_time().as_secs_f64(),
         }
     }
 }
 
-/// `theta` must have one entry per policy parameter.
-fn check_theta(spec: &PolicySpec, theta: &[f64]) -> Result<(), LearnerError> {
-    if theta.len() == spec.num_params() {
-        Ok(())
-    } else {
-        Err(LearnerError::WrongLength {
-            what: "theta".into(),
-            expected: spec.num_params(),
-            got: theta.len(),
-        })
-    }
-}
-
 impl MetaLearner for MamlTrpo {
     fn name(&self) -> &'static str {
-        "maml-trpo"
+        if self.exploration {
+            "e-maml-trpo"
+        } else {
+            "maml-trpo"
+        }
     }
 
     fn spec(&self) -> &PolicySpec {
@@ -369,7 +393,7 @@ impl MetaLearner for MamlTrpo {
         theta: Vec<f64>,
         state: &[(String, Vec<f64>)],
     ) -> Result<(), LearnerError> {
-        check_theta(&self.spec, &theta)?;
+        check_length("theta", self.spec.num_params(), &theta)?;
         if let Some((name, _)) = state.first() {
             return Err(LearnerError::UnknownState(name.clone()));
         }

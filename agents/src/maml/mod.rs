@@ -2,6 +2,7 @@
 
 pub mod adaptation;
 pub mod config;
+pub mod exploration;
 pub mod inner_estimator;
 pub mod loss_rows;
 pub mod meta_learner;

@@ -13,6 +13,7 @@
 use rand_chacha::ChaCha8Rng;
 
 use super::adaptation::{gradient_step, Adaptation, AdvantageSettings, PolicyGradientData};
+use super::exploration::{ExplorationTerm, RewardMoments};
 use super::inner_estimator::{subsample_rows, EstimatorTerms, InnerEstimator, InnerHessian};
 use super::loss_rows::gather_rows;
 use crate::baseline::FitCounts;
@@ -61,6 +62,8 @@ pub struct ObjectiveSettings {
     pub curvature_subsample: f64,
     /// The inner loss whose Hessian the meta-gradient differentiates through.
     pub estimator: InnerEstimator,
+    /// Keep E-MAML's exploration term (see [`super::exploration`]).
+    pub exploration: bool,
 }
 
 /// One inner step's factor `(I − α_j H_j)` of the TRPO metric: the inner loss on a row
@@ -85,6 +88,7 @@ pub struct TaskObjective {
     old_log_std: Vec<f64>,
     surrogate_before: f64,
     fisher: Kept<FisherMetric>,
+    exploration: Option<ExplorationTerm>,
 }
 
 impl TaskObjective {
@@ -140,7 +144,12 @@ impl TaskObjective {
         // At θ'_old every ratio is exp(0) = 1: the surrogate is minus the mean advantage.
         let advantages = &validation.advantages;
         let surrogate_before = -advantages.iter().sum::<f64>() / advantages.len().max(1) as f64;
+        let exploration = settings
+            .exploration
+            .then(|| ExplorationTerm::new(spec, &adaptation))
+            .flatten();
         TaskObjective {
+            exploration,
             adaptation,
             terms,
             inner,
@@ -164,6 +173,24 @@ impl TaskObjective {
         let mut counts = self.adaptation.baseline_fits();
         counts.record(self.validation.baseline_fit);
         counts
+    }
+
+    /// The moments of the rewards of the batch sampled with the adapted θ'.
+    pub fn validation_rewards(&self) -> RewardMoments {
+        RewardMoments::of(&self.validation.episodes.rewards)
+    }
+
+    /// E-MAML's `∇_θ (−mean_t log π_θ)` over the first inner batch at θ_old (empty without the
+    /// exploration term).
+    pub fn exploration_gradient(&self, spec: &PolicySpec) -> Vec<f64> {
+        let theta = &self.adaptation.steps[0].data.theta;
+        (self.exploration.as_ref()).map_or_else(Vec::new, |e| e.gradient(spec, theta))
+    }
+
+    /// E-MAML's exploration term at `theta` before its credit: `−(mean_t log π_θ −
+    /// mean_t log π_θold)` (0 without the term).
+    pub fn exploration_value(&self, spec: &PolicySpec, theta: &[f64]) -> f64 {
+        (self.exploration.as_ref()).map_or(0.0, |e| e.value(spec, theta))
     }
 
     /// The surrogate at θ_old (−mean advantage, ratio 1).

@@ -73,6 +73,7 @@ fn objective(
         advantages: settings(),
         curvature_subsample: 1.0,
         estimator,
+        exploration: true,
     };
     TaskObjective::new(
         spec,
@@ -140,6 +141,32 @@ fn meta_gradient_matches_finite_differences_of_the_readapted_surrogate_one_step(
 fn meta_gradient_matches_finite_differences_of_the_readapted_surrogate_two_steps() {
     for estimator in ESTIMATORS {
         check_meta_gradient(&[0.5, 0.3], estimator);
+    }
+}
+
+#[test]
+fn exploration_gradient_matches_finite_differences_of_the_exploration_value() {
+    let (dist, spec, theta) = setup(Activation::Tanh);
+    let obj = objective(
+        dist.as_ref(),
+        &spec,
+        &theta,
+        &[0.5],
+        2,
+        InnerEstimator::FixedSample,
+    );
+    let e = obj.exploration_gradient(&spec);
+    assert_eq!(obj.exploration_value(&spec, &theta), 0.0);
+    for dir in 0..8 {
+        let u = random_unit(theta.len(), 500 + dir);
+        let h = 1e-5;
+        let value = |t: &[f64]| obj.exploration_value(&spec, t);
+        let fd = (value(&shifted(&theta, &u, h)) - value(&shifted(&theta, &u, -h))) / (2.0 * h);
+        let estimate = dot(&e, &u);
+        assert!(
+            (estimate - fd).abs() <= 1e-6 * fd.abs().max(estimate.abs()).max(1e-6),
+            "{estimate:e} vs {fd:e}"
+        );
     }
 }
 
@@ -309,6 +336,7 @@ fn tiny_learner(workers: usize, (maml, trpo): (MamlConfig, TrpoConfig)) -> MamlT
         trpo,
         seed: 5,
         workers,
+        exploration: false,
     };
     MamlTrpo::new(Arc::from(dist), spec, theta, settings).unwrap()
 }
@@ -439,6 +467,7 @@ fn non_finite_rewards_reject_the_step_and_leave_theta_unchanged() {
         trpo,
         seed: 5,
         workers: 2,
+        exploration: false,
     };
     let mut learner = MamlTrpo::new(Arc::new(nan), spec, theta.clone(), settings).unwrap();
     let m = learner.iteration(0);
@@ -459,6 +488,7 @@ fn learner_rejects_a_theta_of_the_wrong_length() {
         trpo: TrpoConfig::default(),
         seed: 5,
         workers: 1,
+        exploration: false,
     };
     let short = theta[1..].to_vec();
     let err = MamlTrpo::new(Arc::from(dist), spec, short, settings).err();

@@ -95,16 +95,20 @@ fn every_estimator_takes_the_policy_gradient_step_at_the_sampling_parameters() {
 fn hessian_products_match_second_differences_of_the_objective_values_on_tanh_nets() {
     for (seed, normalize) in [(2, false), (3, true)] {
         let (spec, data) = random_step(Activation::Tanh, seed, normalize);
-        let theta = &data.theta;
         let mut rng = ChaCha8Rng::seed_from_u64(seed + 10);
-        for estimator in ESTIMATORS {
+        // At the sampling parameters and away from them (ProMP's later steps: ratios ≠ 1).
+        let away = shifted(&data.theta, &[(0.3, &unit(&mut rng, data.theta.len()))]);
+        for (estimator, theta) in ESTIMATORS
+            .iter()
+            .flat_map(|&e| [(e, &data.theta), (e, &away)])
+        {
             let terms = EstimatorTerms::new(estimator, &spec, &data, &settings(normalize));
             let hessian = terms.hessian(&data.loss, &spec, theta);
             let value = |t: &[f64]| terms.value(&data.loss, &spec, t);
             for _ in 0..10 {
                 let u = unit(&mut rng, theta.len());
                 let v = unit(&mut rng, theta.len());
-                let h = 1e-3;
+                let h = 3e-4;
                 let f = |a: f64, b: f64| value(&shifted(theta, &[(a, &u), (b, &v)]));
                 let second = (f(h, h) - f(h, -h) - f(-h, h) + f(-h, -h)) / (4.0 * h * h);
                 let exact = dot(&u, &hessian.product(&v));
