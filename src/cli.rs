@@ -299,9 +299,18 @@ pub struct AdaptArgs {
     #[arg(long, default_value_t = metarl::eval::DEFAULT_EVAL_SEED)]
     pub eval_seed: u64,
     /// Trained run directories to use (their train.algo says which method each is); the
-    /// methods not given are trained under OUT/runs/.
+    /// algorithms of --algos not given are trained under OUT/runs/.
     #[arg(long, num_args = 1..)]
     pub runs: Vec<PathBuf>,
+    /// Algorithms to compare, comma-separated (the random initialization is always
+    /// evaluated, and so is every run of --runs).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "maml,pretrained,oracle"
+    )]
+    pub algos: Vec<Algo>,
     /// Output directory (default: runs/adapt-ENV).
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -12,7 +12,7 @@
 //! ```
 
 use anyhow::{bail, Context};
-use metarl_agents::{Activation, MamlConfig, PolicySpec, TrpoConfig};
+use metarl_agents::{Activation, MamlConfig, PolicySpec, PrompConfig, ReptileConfig, TrpoConfig};
 use metarl_envs::{task_distribution, TaskDistribution};
 
 use crate::error::{Error, Result};
@@ -66,6 +66,13 @@ pub struct Config {
     /// `[eval]`: the adaptation evaluation protocol.
     #[serde(default)]
     pub eval: EvalConfig,
+    /// `[promp]`: ProMP's outer loop (used by `train.algo = "promp"`).
+    #[serde(default)]
+    pub promp: PrompConfig,
+    /// `[reptile]`: Reptile's inner steps and outer step size (used by `train.algo =
+    /// "reptile"`).
+    #[serde(default)]
+    pub reptile: ReptileConfig,
 }
 
 /// `[env]` section.
@@ -120,11 +127,30 @@ pub enum Algo {
     Pretrained,
     /// "Oracle": TRPO on the `-oracle` env, whose observation includes the task parameter.
     Oracle,
+    /// ProMP (Rothfuss et al. 2019): clipped post-update surrogate through the LVC inner step,
+    /// KL penalty, Adam (`[promp]`).
+    Promp,
+    /// E-MAML (Stadie et al. 2018): MAML-TRPO plus the exploration term that credits the
+    /// post-update return to the pre-update episodes.
+    Emaml,
+    /// Reptile (Nichol et al. 2018): k inner policy-gradient steps per task, then
+    /// θ ← θ + ε · mean(θ'_k − θ) (`[reptile]`).
+    Reptile,
 }
 
 impl Algo {
-    /// Every algorithm, in the order of the paper's tables.
-    pub const ALL: [Algo; 3] = [Algo::Maml, Algo::Pretrained, Algo::Oracle];
+    /// Every algorithm: the meta-learners, then the MAML paper's baselines.
+    pub const ALL: [Algo; 6] = [
+        Algo::Maml,
+        Algo::Promp,
+        Algo::Emaml,
+        Algo::Reptile,
+        Algo::Pretrained,
+        Algo::Oracle,
+    ];
+
+    /// The MAML paper's comparison (what `bench adapt` trains by default).
+    pub const PAPER: [Algo; 3] = [Algo::Maml, Algo::Pretrained, Algo::Oracle];
 
     /// What an env trains by default: the oracle on an `-oracle` env, MAML otherwise.
     pub fn of_env(env: &str) -> Algo {
@@ -141,13 +167,16 @@ impl Algo {
             Algo::Maml => "maml",
             Algo::Pretrained => "pretrained",
             Algo::Oracle => "oracle",
+            Algo::Promp => "promp",
+            Algo::Emaml => "emaml",
+            Algo::Reptile => "reptile",
         }
     }
 
-    /// Whether training adapts to each task in an inner loop (only MAML); the baselines are
-    /// plain TRPO on the task distribution, i.e. MAML-TRPO with zero inner steps.
+    /// Whether training adapts to each task in an inner loop (every meta-learner); the
+    /// baselines are plain TRPO on the task distribution, i.e. MAML-TRPO with zero inner steps.
     pub fn has_inner_loop(self) -> bool {
-        self == Algo::Maml
+        !matches!(self, Algo::Pretrained | Algo::Oracle)
     }
 }
 
@@ -292,7 +321,7 @@ impl Config {
         config.train.algo = algo;
         config.env.name = match algo {
             Algo::Oracle => format!("{family}-oracle"),
-            Algo::Maml | Algo::Pretrained => family.to_string(),
+            _ => family.to_string(),
         };
         config
     }
@@ -312,8 +341,8 @@ impl Config {
     /// task and is used as it is (the paper reports it without adaptation).
     pub fn validation_steps(&self) -> usize {
         match self.train.algo {
-            Algo::Maml | Algo::Pretrained => self.eval.steps,
             Algo::Oracle => 0,
+            _ => self.eval.steps,
         }
     }
 
@@ -328,7 +357,7 @@ impl Config {
         let oracle_env = self.env.name.ends_with("-oracle");
         if oracle_env != (self.train.algo == Algo::Oracle) {
             bail!(
-                "train.algo = \"{}\" does not fit env.name = \"{}\": the oracle trains on an `-oracle` env, maml and pretrained on a plain one",
+                "train.algo = \"{}\" does not fit env.name = \"{}\": the oracle trains on an `-oracle` env, every other algorithm on a plain one",
                 self.train.algo.name(),
                 self.env.name
             );
@@ -341,6 +370,8 @@ impl Config {
         }
         self.maml.validate().map_err(anyhow::Error::msg)?;
         self.trpo.validate().map_err(anyhow::Error::msg)?;
+        self.promp.validate().map_err(anyhow::Error::msg)?;
+        self.reptile.validate().map_err(anyhow::Error::msg)?;
         if self.eval.episodes == 0 {
             bail!("eval.episodes must be >= 1");
         }

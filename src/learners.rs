@@ -8,7 +8,10 @@
 use std::sync::Arc;
 
 use metarl_agents::seeding::{derive_rng, Stream};
-use metarl_agents::{MamlTrpo, MamlTrpoSettings, MetaLearner};
+use metarl_agents::{
+    LearnerError, MamlTrpo, MamlTrpoSettings, MetaLearner, Promp, PrompSettings, Reptile,
+    ReptileSettings,
+};
 use metarl_envs::TaskDistribution;
 
 use crate::config::{Algo, Config};
@@ -22,26 +25,45 @@ pub fn initial_theta(config: &Config, dist: &dyn TaskDistribution) -> Vec<f64> {
 }
 
 /// The learner `config.train.algo` names, over `dist`, at the run's initial parameters.
-/// MAML trains MAML-TRPO (Finn et al. 2017); the paper's baselines (pretrained, oracle) are
-/// MAML-TRPO with zero inner steps, i.e. TRPO on tasks drawn from the distribution.
+/// MAML trains MAML-TRPO (Finn et al. 2017) and E-MAML the same with its exploration term; the
+/// paper's baselines (pretrained, oracle) are MAML-TRPO with zero inner steps, i.e. TRPO on
+/// tasks drawn from the distribution; ProMP and Reptile are their own learners.
 pub fn build_learner(
     config: &Config,
     dist: Arc<dyn TaskDistribution>,
 ) -> Result<Box<dyn MetaLearner>> {
     let spec = config.policy_spec(dist.as_ref());
     let theta = initial_theta(config, dist.as_ref());
-    match config.train.algo {
-        Algo::Maml | Algo::Pretrained | Algo::Oracle => {
+    let (seed, workers) = (config.train.seed, config.train.workers);
+    let learner: Result<Box<dyn MetaLearner>, LearnerError> = match config.train.algo {
+        Algo::Maml | Algo::Emaml | Algo::Pretrained | Algo::Oracle => {
             let settings = MamlTrpoSettings {
                 maml: config.learner_maml(),
                 trpo: config.trpo.clone(),
-                seed: config.train.seed,
-                workers: config.train.workers,
-                exploration: false,
+                seed,
+                workers,
+                exploration: config.train.algo == Algo::Emaml,
             };
-            let learner = MamlTrpo::new(dist, spec, theta, settings)
-                .map_err(|e| Error::Config(format!("cannot build the learner: {e}")))?;
-            Ok(Box::new(learner))
+            MamlTrpo::new(dist, spec, theta, settings).map(|l| Box::new(l) as _)
         }
-    }
+        Algo::Promp => {
+            let settings = PrompSettings {
+                maml: config.maml.clone(),
+                promp: config.promp.clone(),
+                seed,
+                workers,
+            };
+            Promp::new(dist, spec, theta, settings).map(|l| Box::new(l) as _)
+        }
+        Algo::Reptile => {
+            let settings = ReptileSettings {
+                maml: config.maml.clone(),
+                reptile: config.reptile.clone(),
+                seed,
+                workers,
+            };
+            Reptile::new(dist, spec, theta, settings).map(|l| Box::new(l) as _)
+        }
+    };
+    learner.map_err(|e| Error::Config(format!("cannot build the learner: {e}")))
 }

@@ -39,8 +39,11 @@ pub struct AdaptSettings {
     /// Seed of the held-out tasks and of every step's episodes, shared by all methods.
     pub eval_seed: u64,
     /// Trained run directories to use (their `train.algo` says which method each is); the
-    /// methods not given are trained under `out/runs/`.
+    /// methods of `algos` not given are trained under `out/runs/`.
     pub runs: Vec<PathBuf>,
+    /// The algorithms to compare (default: the MAML paper's MAML, pretrained and oracle); the
+    /// random initialization is always evaluated, and so is every run of `runs`.
+    pub algos: Vec<Algo>,
     /// Output directory.
     pub out: PathBuf,
     /// Which checkpoint of each trained run.
@@ -58,6 +61,7 @@ impl AdaptSettings {
             steps: 3,
             eval_seed: DEFAULT_EVAL_SEED,
             runs: Vec::new(),
+            algos: Algo::PAPER.to_vec(),
             out,
             checkpoint: AdaptCheckpoint::Best,
         }
@@ -139,7 +143,7 @@ pub fn run(settings: &AdaptSettings, hooks: &mut TrainingHooks<'_>) -> Result<Ad
     let out = &settings.out;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut runs = supplied_runs(&settings.runs, &family)?;
-    for algo in Algo::ALL {
+    for &algo in &settings.algos {
         if let std::collections::btree_map::Entry::Vacant(slot) = runs.entry(Method::of_algo(algo))
         {
             slot.insert(ensure_trained(&base, algo, out, hooks)?);
@@ -154,11 +158,13 @@ pub fn run(settings: &AdaptSettings, hooks: &mut TrainingHooks<'_>) -> Result<Ad
     };
     let mut results = Vec::with_capacity(Method::ALL.len());
     for method in Method::ALL {
-        tracing::info!(method = method.name(), "evaluating");
-        results.push(match runs.get(&method) {
+        let result = match runs.get(&method) {
             Some(dir) => evaluate_run(method, dir, &evaluation)?,
-            None => evaluate_initialization(&base, &evaluation)?,
-        });
+            None if method == Method::Random => evaluate_initialization(&base, &evaluation)?,
+            None => continue,
+        };
+        tracing::info!(method = method.name(), "evaluated");
+        results.push(result);
     }
     let stem = match settings.checkpoint {
         AdaptCheckpoint::Best => "adapt",

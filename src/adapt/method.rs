@@ -8,6 +8,12 @@ use crate::config::Algo;
 pub enum Method {
     /// The MAML-TRPO meta-learned initialization.
     Maml,
+    /// ProMP's meta-learned initialization.
+    Promp,
+    /// E-MAML's meta-learned initialization.
+    Emaml,
+    /// Reptile's meta-learned initialization.
+    Reptile,
     /// One TRPO policy trained on the task distribution, fine-tuned at test time.
     Pretrained,
     /// A freshly initialized policy (MAML's own initial parameters), fine-tuned the same way.
@@ -18,8 +24,11 @@ pub enum Method {
 
 impl Method {
     /// Every method, in the order of the paper's tables.
-    pub const ALL: [Method; 4] = [
+    pub const ALL: [Method; 7] = [
         Method::Maml,
+        Method::Promp,
+        Method::Emaml,
+        Method::Reptile,
         Method::Pretrained,
         Method::Random,
         Method::Oracle,
@@ -29,6 +38,9 @@ impl Method {
     pub fn name(self) -> &'static str {
         match self {
             Method::Maml => "maml",
+            Method::Promp => "promp",
+            Method::Emaml => "emaml",
+            Method::Reptile => "reptile",
             Method::Pretrained => "pretrained",
             Method::Random => "random",
             Method::Oracle => "oracle",
@@ -39,6 +51,9 @@ impl Method {
     pub fn label(self) -> &'static str {
         match self {
             Method::Maml => "MAML",
+            Method::Promp => "ProMP",
+            Method::Emaml => "E-MAML",
+            Method::Reptile => "Reptile",
             Method::Pretrained => "pretrained",
             Method::Random => "random",
             Method::Oracle => "oracle",
@@ -56,6 +71,9 @@ impl Method {
     pub fn of_algo(algo: Algo) -> Method {
         match algo {
             Algo::Maml => Method::Maml,
+            Algo::Promp => Method::Promp,
+            Algo::Emaml => Method::Emaml,
+            Algo::Reptile => Method::Reptile,
             Algo::Pretrained => Method::Pretrained,
             Algo::Oracle => Method::Oracle,
         }
@@ -65,6 +83,9 @@ impl Method {
     pub fn color(self) -> (u8, u8, u8) {
         match self {
             Method::Maml => (31, 119, 180),
+            Method::Promp => (214, 39, 40),
+            Method::Emaml => (148, 103, 189),
+            Method::Reptile => (140, 86, 75),
             Method::Pretrained => (255, 127, 14),
             Method::Random => (127, 127, 127),
             Method::Oracle => (44, 160, 44),
@@ -104,7 +125,14 @@ mod tests {
         let methods: Vec<Method> = Algo::ALL.into_iter().map(Method::of_algo).collect();
         assert_eq!(
             methods,
-            vec![Method::Maml, Method::Pretrained, Method::Oracle]
+            vec![
+                Method::Maml,
+                Method::Promp,
+                Method::Emaml,
+                Method::Reptile,
+                Method::Pretrained,
+                Method::Oracle
+            ]
         );
         assert!(!methods.contains(&Method::Random));
     }
@@ -112,7 +140,13 @@ mod tests {
     #[test]
     fn paper_numbers_cover_every_method_of_the_three_families() {
         for family in ["nav2d", "cheetah-vel", "cheetah-dir"] {
-            for method in Method::ALL {
+            let paper = [
+                Method::Maml,
+                Method::Pretrained,
+                Method::Random,
+                Method::Oracle,
+            ];
+            for method in paper {
                 let n = method.paper_returns(family).unwrap().len();
                 assert_eq!(n, if method == Method::Oracle { 1 } else { 4 });
             }

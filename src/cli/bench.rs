@@ -75,6 +75,7 @@ pub fn adapt(args: &AdaptArgs) -> Result<()> {
     settings.steps = args.steps;
     settings.eval_seed = args.eval_seed;
     settings.runs = args.runs.clone();
+    settings.algos = args.algos.clone();
     settings.checkpoint = args.checkpoint;
     if let Some(out) = &args.out {
         settings.out = out.clone();

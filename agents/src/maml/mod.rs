@@ -10,8 +10,8 @@ pub mod task_objective;
 pub mod task_summary;
 
 pub use adaptation::{
-    adapt_task, adapt_task_observed, AdaptRequest, Adaptation, AdvantageSettings, InnerStep,
-    PolicyGradientData, StageObserver,
+    adapt_task, adapt_task_observed, gradient_step, AdaptRequest, Adaptation, AdvantageSettings,
+    InnerStep, PolicyGradientData, StageObserver,
 };
 pub use config::MamlConfig;
 pub use inner_estimator::{EstimatorTerms, InnerEstimator, InnerHessian};
