@@ -136,14 +136,20 @@ pub enum Algo {
     /// Reptile (Nichol et al. 2018): k inner policy-gradient steps per task, then
     /// θ ← θ + ε · mean(θ'_k − θ) (`[reptile]`).
     Reptile,
+    /// Meta-SGD (Li et al. 2017): MAML-TRPO that also learns a per-parameter rate vector α of
+    /// the first inner step (stored in checkpoints and used when adapting).
+    #[serde(rename = "metasgd")]
+    #[cfg_attr(feature = "cli", value(name = "metasgd"))]
+    MetaSgd,
 }
 
 impl Algo {
     /// Every algorithm: the meta-learners, then the MAML paper's baselines.
-    pub const ALL: [Algo; 6] = [
+    pub const ALL: [Algo; 7] = [
         Algo::Maml,
         Algo::Promp,
         Algo::Emaml,
+        Algo::MetaSgd,
         Algo::Reptile,
         Algo::Pretrained,
         Algo::Oracle,
@@ -170,6 +176,7 @@ impl Algo {
             Algo::Promp => "promp",
             Algo::Emaml => "emaml",
             Algo::Reptile => "reptile",
+            Algo::MetaSgd => "metasgd",
         }
     }
 

@@ -13,7 +13,9 @@ use std::path::Path;
 use std::str::FromStr;
 
 use metarl_agents::evaluation::{evaluate_adaptation_in, AdaptationCurve, EvalProtocol, TaskSet};
-use metarl_agents::maml::{adapt_task_observed, AdaptRequest, Adaptation, AdvantageSettings};
+use metarl_agents::maml::{
+    adapt_task_observed, learned_rates, AdaptRequest, Adaptation, AdvantageSettings,
+};
 use metarl_agents::parallel::with_single_threaded_kernels;
 use metarl_agents::sampler::EnvPool;
 use metarl_agents::{PolicySpec, Solo, StageObserver, TaskTeam};
@@ -84,6 +86,7 @@ pub fn protocol(config: &Config, tasks: usize, steps: usize) -> EvalProtocol {
             gae_lambda: config.maml.gae_lambda,
             normalize: config.maml.normalize_advantages,
         },
+        first_step_rates: None,
     }
 }
 
@@ -196,6 +199,15 @@ impl TrainedPolicy {
         &self.checkpoint.theta
     }
 
+    /// The run's evaluation protocol with `tasks` tasks and `steps` steps, with the learned
+    /// first-step rates of a Meta-SGD checkpoint.
+    pub fn protocol(&self, tasks: usize, steps: usize) -> EvalProtocol {
+        EvalProtocol {
+            first_step_rates: learned_rates(&self.checkpoint.state).map(<[f64]>::to_vec),
+            ..protocol(&self.config, tasks, steps)
+        }
+    }
+
     /// Adapts the policy to `task` with `steps` policy-gradient steps of the run's evaluation
     /// protocol (`eval.episodes` episodes per step, learning rate `eval.first_lr` for the first
     /// step and `eval.later_lr` after; Finn et al. 2017, Eq. 1) and samples a final batch with the
@@ -226,7 +238,7 @@ impl TrainedPolicy {
         seed: u64,
         observer: &mut (impl StageObserver + Send),
     ) -> Result<Adaptation> {
-        let protocol = protocol(&self.config, 1, steps);
+        let protocol = self.protocol(1, steps);
         if protocol.episodes == 0 {
             return Err(Error::Config(
                 "an adaptation needs at least one episode per step (eval.episodes = 0)".into(),
@@ -239,6 +251,7 @@ impl TrainedPolicy {
             theta: self.theta(),
             task,
             lrs: &lrs,
+            first_step_rates: protocol.first_step_rates.as_deref(),
             episodes: protocol.episodes,
             advantages: &protocol.advantages,
         };
@@ -346,7 +359,7 @@ pub fn evaluate_curve_in(
         dist.as_ref(),
         policy.spec(),
         policy.theta(),
-        &protocol(config, options.tasks, options.steps),
+        &policy.protocol(options.tasks, options.steps),
         (TaskSet::HeldOut, options.seed),
         options.workers,
     ))

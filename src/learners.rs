@@ -36,13 +36,14 @@ pub fn build_learner(
     let theta = initial_theta(config, dist.as_ref());
     let (seed, workers) = (config.train.seed, config.train.workers);
     let learner: Result<Box<dyn MetaLearner>, LearnerError> = match config.train.algo {
-        Algo::Maml | Algo::Emaml | Algo::Pretrained | Algo::Oracle => {
+        Algo::Maml | Algo::Emaml | Algo::MetaSgd | Algo::Pretrained | Algo::Oracle => {
             let settings = MamlTrpoSettings {
                 maml: config.learner_maml(),
                 trpo: config.trpo.clone(),
                 seed,
                 workers,
                 exploration: config.train.algo == Algo::Emaml,
+                learn_rates: config.train.algo == Algo::MetaSgd,
             };
             MamlTrpo::new(dist, spec, theta, settings).map(|l| Box::new(l) as _)
         }

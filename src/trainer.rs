@@ -21,7 +21,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use metarl_agents::evaluation::{evaluate_adaptation_in, TaskSet};
+use metarl_agents::evaluation::{evaluate_adaptation_in, EvalProtocol, TaskSet};
+use metarl_agents::maml::learned_rates;
 use metarl_agents::team::any_rank;
 use metarl_agents::{IterationMetrics, MetaLearner, Solo, TaskTeam};
 use metarl_envs::TaskDistribution;
@@ -421,11 +422,14 @@ impl Trainer {
     /// for [`Config::validation_steps`] adaptation steps.
     fn validate(&self) -> EvalReport {
         let config = &self.config;
-        let protocol = protocol(
-            config,
-            config.train.validation_tasks,
-            config.validation_steps(),
-        );
+        let protocol = EvalProtocol {
+            first_step_rates: learned_rates(&self.learner.state()).map(<[f64]>::to_vec),
+            ..protocol(
+                config,
+                config.train.validation_tasks,
+                config.validation_steps(),
+            )
+        };
         let curve = evaluate_adaptation_in(
             self.team.as_ref(),
             self.dist.as_ref(),

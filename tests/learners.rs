@@ -10,7 +10,7 @@ use std::path::Path;
 use common::*;
 
 /// The learners besides MAML-TRPO (whose own tests are in `cli.rs`).
-const LEARNERS: [&str; 3] = ["promp", "emaml", "reptile"];
+const LEARNERS: [&str; 4] = ["promp", "emaml", "metasgd", "reptile"];
 
 /// The tiny config with a validation every 2 iterations, `iterations` long.
 fn config(iterations: u64) -> String {
@@ -118,4 +118,27 @@ fn bad_input_resuming_from_a_checkpoint_of_another_learner_is_one_error_line() {
         ],
         &["reptile", "promp"],
     );
+}
+
+#[test]
+fn meta_sgd_checkpoints_hold_learned_rates_that_evaluation_uses() {
+    use metarl::eval::{TrainedPolicy, Which};
+    let tmp = tempfile::tempdir().unwrap();
+    let run = train_tiny(tmp.path(), "metasgd", &config(2), &["--algo", "metasgd"]);
+    let policy = TrainedPolicy::load(&run, &Which::Latest).unwrap();
+    assert_eq!(policy.checkpoint.learner, "meta-sgd");
+    let rates = metarl_agents::maml::learned_rates(&policy.checkpoint.state).unwrap();
+    assert_eq!(rates.len(), policy.theta().len());
+    // Initialized to maml.inner_lr (0.1) and moved by TRPO.
+    assert!(rates.iter().any(|&a| (a - 0.1).abs() > 1e-9));
+    let protocol = policy.protocol(2, 1);
+    assert_eq!(protocol.first_step_rates.as_deref(), Some(rates));
+    // Adapting with the learned rates differs from adapting with eval.first_lr.
+    let task = [0.3, -0.2];
+    let with_rates = policy.adapt(&task, 1, 5).unwrap();
+    let mut plain = policy.clone();
+    plain.checkpoint.state.clear();
+    let without = plain.adapt(&task, 1, 5).unwrap();
+    assert_eq!(with_rates.returns[0], without.returns[0]);
+    assert_ne!(with_rates.policy.theta(), without.policy.theta());
 }

@@ -97,6 +97,7 @@ fn products(c: &mut Criterion) {
             theta: &theta,
             task: &task,
             lrs: &[0.1],
+            first_step_rates: None,
             episodes: size.episodes,
             advantages: &settings,
         };

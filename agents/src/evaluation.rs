@@ -26,6 +26,9 @@ pub struct EvalProtocol {
     pub later_lr: f64,
     /// Advantage estimation for the adaptation steps.
     pub advantages: AdvantageSettings,
+    /// Meta-SGD's learned per-parameter rates, which replace `first_lr` for the first step
+    /// (later steps keep `later_lr`); `None` for every other learner.
+    pub first_step_rates: Option<Vec<f64>>,
 }
 
 impl EvalProtocol {
@@ -136,6 +139,7 @@ pub fn evaluate_adaptation_in(
                 theta,
                 task: &tasks[i],
                 lrs: &lrs,
+                first_step_rates: protocol.first_step_rates.as_deref(),
                 episodes: protocol.episodes,
                 advantages: &protocol.advantages,
             };

@@ -36,6 +36,9 @@ pub enum LearnerError {
     /// A checkpoint holds a state entry this learner does not know.
     #[error("unknown learner state `{0}`")]
     UnknownState(String),
+    /// A checkpoint lacks a state entry this learner needs.
+    #[error("the checkpoint has no learner state `{0}`")]
+    MissingState(String),
 }
 
 /// A trajectory-sampling meta-learner, as the trainer drives it (one meta-iteration at a time).

@@ -151,6 +151,7 @@ impl MetaLearner for Reptile {
                     theta,
                     task: &tasks[i],
                     lrs: &lrs,
+                    first_step_rates: None,
                     episodes: maml.episodes_per_task,
                     advantages: &advantages,
                 };

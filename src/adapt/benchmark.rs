@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use metarl_agents::evaluation::{evaluate_adaptation, AdaptationCurve, EvalProtocol, TaskSet};
+use metarl_agents::maml::learned_rates;
 use metarl_agents::PolicySpec;
 use metarl_envs::TaskDistribution;
 
@@ -110,18 +111,24 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    /// Adapts `theta` (a policy of `spec` on `dist`) to the held-out tasks with the protocol.
+    /// Adapts `theta` (a policy of `spec` on `dist`) to the held-out tasks with the protocol
+    /// (the first step with Meta-SGD's learned `rates` if given).
     fn curve(
         &self,
         dist: &dyn TaskDistribution,
         spec: &PolicySpec,
         theta: &[f64],
+        rates: Option<&[f64]>,
     ) -> AdaptationCurve {
+        let protocol = EvalProtocol {
+            first_step_rates: rates.map(<[f64]>::to_vec),
+            ..self.protocol.clone()
+        };
         evaluate_adaptation(
             dist,
             spec,
             theta,
-            &self.protocol,
+            &protocol,
             (TaskSet::HeldOut, self.seed),
             self.workers,
         )
@@ -197,7 +204,12 @@ fn evaluate_run(method: Method, dir: &Path, evaluation: &Evaluation) -> Result<M
             policy.checkpoint_name,
             policy.checkpoint.iteration
         ),
-        curve: evaluation.curve(dist.as_ref(), policy.spec(), policy.theta()),
+        curve: evaluation.curve(
+            dist.as_ref(),
+            policy.spec(),
+            policy.theta(),
+            learned_rates(&policy.checkpoint.state),
+        ),
     })
 }
 
@@ -210,7 +222,7 @@ fn evaluate_initialization(base: &Config, evaluation: &Evaluation) -> Result<Met
         method: Method::Random,
         env: base.env.name.clone(),
         source: format!("initialization of seed {}", base.train.seed),
-        curve: evaluation.curve(dist.as_ref(), &spec, &theta),
+        curve: evaluation.curve(dist.as_ref(), &spec, &theta, None),
     })
 }
 

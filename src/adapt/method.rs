@@ -12,6 +12,8 @@ pub enum Method {
     Promp,
     /// E-MAML's meta-learned initialization.
     Emaml,
+    /// Meta-SGD's meta-learned initialization and first-step rates.
+    MetaSgd,
     /// Reptile's meta-learned initialization.
     Reptile,
     /// One TRPO policy trained on the task distribution, fine-tuned at test time.
@@ -24,10 +26,11 @@ pub enum Method {
 
 impl Method {
     /// Every method, in the order of the paper's tables.
-    pub const ALL: [Method; 7] = [
+    pub const ALL: [Method; 8] = [
         Method::Maml,
         Method::Promp,
         Method::Emaml,
+        Method::MetaSgd,
         Method::Reptile,
         Method::Pretrained,
         Method::Random,
@@ -40,6 +43,7 @@ impl Method {
             Method::Maml => "maml",
             Method::Promp => "promp",
             Method::Emaml => "emaml",
+            Method::MetaSgd => "metasgd",
             Method::Reptile => "reptile",
             Method::Pretrained => "pretrained",
             Method::Random => "random",
@@ -53,6 +57,7 @@ impl Method {
             Method::Maml => "MAML",
             Method::Promp => "ProMP",
             Method::Emaml => "E-MAML",
+            Method::MetaSgd => "Meta-SGD",
             Method::Reptile => "Reptile",
             Method::Pretrained => "pretrained",
             Method::Random => "random",
@@ -73,6 +78,7 @@ impl Method {
             Algo::Maml => Method::Maml,
             Algo::Promp => Method::Promp,
             Algo::Emaml => Method::Emaml,
+            Algo::MetaSgd => Method::MetaSgd,
             Algo::Reptile => Method::Reptile,
             Algo::Pretrained => Method::Pretrained,
             Algo::Oracle => Method::Oracle,
@@ -85,6 +91,7 @@ impl Method {
             Method::Maml => (31, 119, 180),
             Method::Promp => (214, 39, 40),
             Method::Emaml => (148, 103, 189),
+            Method::MetaSgd => (227, 119, 194),
             Method::Reptile => (140, 86, 75),
             Method::Pretrained => (255, 127, 14),
             Method::Random => (127, 127, 127),
@@ -129,6 +136,7 @@ mod tests {
                 Method::Maml,
                 Method::Promp,
                 Method::Emaml,
+                Method::MetaSgd,
                 Method::Reptile,
                 Method::Pretrained,
                 Method::Oracle

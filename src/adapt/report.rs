@@ -150,6 +150,7 @@ mod tests {
                     gae_lambda: 1.0,
                     normalize: true,
                 },
+                first_step_rates: None,
             },
             seed: 7,
             workers: 1,

@@ -84,13 +84,72 @@ impl PolicyGradientData {
     }
 }
 
-/// One inner step: the data it used and its learning rate.
+/// The step size of an inner step: MAML's learning rate α, or Meta-SGD's learned
+/// per-parameter rates (Li et al. 2017, Eq. (1): `θ' = θ − α ∘ ∇L(θ)`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepSize {
+    /// One learning rate for every parameter.
+    Scalar(f64),
+    /// One rate per parameter.
+    PerParameter(Vec<f64>),
+}
+
+impl StepSize {
+    /// `θ − α ∘ g`.
+    pub fn step(&self, theta: &[f64], g: &[f64]) -> Vec<f64> {
+        match self {
+            StepSize::Scalar(lr) => gradient_step(theta, g, *lr),
+            StepSize::PerParameter(rates) => (theta.iter())
+                .zip(g)
+                .zip(rates)
+                .map(|((t, g), a)| t - a * g)
+                .collect(),
+        }
+    }
+
+    /// `x ← (I − diag(α) H) x`: the step's Jacobian `dθ_{j+1}/dθ_j` applied to `x`, with
+    /// `hessian` the product with the inner loss's Hessian `H` at θ_j.
+    pub fn apply_jacobian(&self, x: &mut [f64], hessian: impl Fn(&[f64]) -> Vec<f64>) {
+        let hx = hessian(x);
+        match self {
+            StepSize::Scalar(lr) => axpy(-lr, &hx, x),
+            StepSize::PerParameter(rates) => {
+                for ((xi, h), a) in x.iter_mut().zip(hx).zip(rates) {
+                    *xi -= a * h;
+                }
+            }
+        }
+    }
+
+    /// `x ← (I − H diag(α)) x`, the transpose of [`StepSize::apply_jacobian`] (the same for a
+    /// scalar rate).
+    pub fn apply_jacobian_transpose(&self, x: &mut [f64], hessian: impl Fn(&[f64]) -> Vec<f64>) {
+        match self {
+            StepSize::Scalar(_) => self.apply_jacobian(x, hessian),
+            StepSize::PerParameter(rates) => {
+                let scaled: Vec<f64> = x.iter().zip(rates).map(|(xi, a)| a * xi).collect();
+                for (xi, h) in x.iter_mut().zip(hessian(&scaled)) {
+                    *xi -= h;
+                }
+            }
+        }
+    }
+}
+
+/// y ← y + a x.
+pub(crate) fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}
+
+/// One inner step: the data it used and its step size.
 #[derive(Clone, Debug)]
 pub struct InnerStep {
     /// Episodes sampled with θ_j and their loss.
     pub data: PolicyGradientData,
-    /// Learning rate α_j of θ_{j+1} = θ_j − α_j ∇L_j(θ_j).
-    pub lr: f64,
+    /// Step size α_j of θ_{j+1} = θ_j − α_j ∘ ∇L_j(θ_j).
+    pub size: StepSize,
 }
 
 /// An adapted task: the inner steps taken and the final batch sampled with the adapted θ'.
@@ -152,6 +211,8 @@ pub struct AdaptRequest<'a> {
     pub task: &'a Task,
     /// Learning rate α_j of each inner step (none: no inner step, only the final batch).
     pub lrs: &'a [f64],
+    /// Meta-SGD's learned per-parameter rates: replace the first step's learning rate.
+    pub first_step_rates: Option<&'a [f64]>,
     /// Episodes sampled per stage (K).
     pub episodes: usize,
     /// Advantage estimation of the inner steps.
@@ -207,6 +268,7 @@ pub fn adapt_task_observed(
         theta,
         task,
         lrs,
+        first_step_rates,
         episodes,
         advantages: settings,
     } = *request;
@@ -235,10 +297,14 @@ pub fn adapt_task_observed(
         let data = PolicyGradientData::new(current.clone(), batch, settings);
         let gradient = data.loss_gradient(spec, &current);
         non_finite |= !gradient.iter().all(|g| g.is_finite());
+        let size = match (j, first_step_rates) {
+            (0, Some(rates)) => StepSize::PerParameter(rates.to_vec()),
+            _ => StepSize::Scalar(lr),
+        };
         if !non_finite {
-            current = gradient_step(&current, &gradient, lr);
+            current = size.step(&current, &gradient);
         }
-        steps.push(InnerStep { data, lr });
+        steps.push(InnerStep { data, size });
     }
     let validation = sample(&current, lrs.len());
     Adaptation {

@@ -108,6 +108,10 @@ pub struct MamlTrpoSettings {
     /// E-MAML (Stadie et al. 2018): add the exploration term of [`super::exploration`] to the
     /// meta-objective.
     pub exploration: bool,
+    /// Meta-SGD (Li et al. 2017): learn a per-parameter rate vector α of the first inner step
+    /// (`θ' = θ − α ∘ ∇L(θ)`, α initialized to `maml.inner_lr`) with θ by TRPO on `(θ, α)`;
+    /// later inner steps keep `maml.inner_lr`.
+    pub learn_rates: bool,
 }
 
 /// A MAML-TRPO meta-learner: the meta-parameters and everything needed to update them.
@@ -120,6 +124,8 @@ pub struct MamlTrpo {
     workers: usize,
     exploration: bool,
     theta: Vec<f64>,
+    /// Meta-SGD's learned rates α (`None` for the other learners).
+    rates: Option<Vec<f64>>,
     team: Arc<dyn TaskTeam>,
 }
 
@@ -143,7 +149,9 @@ impl MamlTrpo {
             seed,
             workers,
             exploration,
+            learn_rates,
         } = settings;
+        let rates = learn_rates.then(|| vec![maml.inner_lr; theta.len()]);
         Ok(MamlTrpo {
             dist,
             spec,
@@ -153,6 +161,7 @@ impl MamlTrpo {
             workers: resolve_workers(workers),
             exploration,
             theta,
+            rates,
             team: Arc::new(Solo),
         })
     }
@@ -176,6 +185,13 @@ impl MamlTrpo {
         };
         let lrs = maml.inner_lrs();
         let theta = &self.theta;
+        let first_step_rates = self.rates.as_deref();
+        // TRPO's variables: θ, followed by Meta-SGD's rates.
+        let phi: Vec<f64> = theta
+            .iter()
+            .chain(self.rates.iter().flatten())
+            .copied()
+            .collect();
         let dist = self.dist.as_ref();
 
         // 2. Adapt every task (sampling + inner gradients), then prepare its objective. Each
@@ -194,6 +210,7 @@ impl MamlTrpo {
                     theta,
                     task: &tasks[i],
                     lrs: &lrs,
+                    first_step_rates,
                     episodes: maml.episodes_per_task,
                     advantages: &settings,
                 };
@@ -215,7 +232,7 @@ impl MamlTrpo {
         );
         let n = summaries.len() as f64;
         let workers = (self.workers * team.size()).min(summaries.len()).max(1) as f64;
-        let totals = BatchTotals::of(&summaries, theta.len());
+        let totals = BatchTotals::of(&summaries, phi.len());
         let mut gradient = totals.gradient.clone();
         // E-MAML: each task's exploration gradient, weighted by its normalized post-update reward.
         let credits = if self.exploration {
@@ -252,7 +269,7 @@ impl MamlTrpo {
             let objectives = &objectives;
             Some(trpo_step(
                 &self.trpo,
-                theta,
+                &phi,
                 &gradient,
                 surrogate_before,
                 |v| {
@@ -296,7 +313,7 @@ impl MamlTrpo {
         };
         let step_rejected = step.as_ref().is_none_or(|s| s.non_finite);
         let step = step.filter(|s| !s.non_finite).unwrap_or_else(|| TrpoStep {
-            theta: theta.clone(),
+            theta: phi.clone(),
             accepted: false,
             line_search_steps: 0,
             surrogate: surrogate_before,
@@ -304,7 +321,11 @@ impl MamlTrpo {
             gradient_norm: gradient.iter().map(|g| g * g).sum::<f64>().sqrt(),
             non_finite: true,
         });
-        self.theta = step.theta;
+        let (new_theta, new_rates) = step.theta.split_at(theta.len());
+        if let Some(rates) = &mut self.rates {
+            rates.copy_from_slice(new_rates);
+        }
+        self.theta = new_theta.to_vec();
         IterationMetrics {
             kl: step.kl,
             surrogate_after: step.surrogate,
@@ -365,10 +386,10 @@ impl IterationMetrics {
 
 impl MetaLearner for MamlTrpo {
     fn name(&self) -> &'static str {
-        if self.exploration {
-            "e-maml-trpo"
-        } else {
-            "maml-trpo"
+        match (self.exploration, self.rates.is_some()) {
+            (true, _) => "e-maml-trpo",
+            (false, true) => "meta-sgd",
+            (false, false) => "maml-trpo",
         }
     }
 
@@ -393,13 +414,40 @@ impl MetaLearner for MamlTrpo {
         theta: Vec<f64>,
         state: &[(String, Vec<f64>)],
     ) -> Result<(), LearnerError> {
-        check_length("theta", self.spec.num_params(), &theta)?;
-        if let Some((name, _)) = state.first() {
-            return Err(LearnerError::UnknownState(name.clone()));
+        let n = self.spec.num_params();
+        check_length("theta", n, &theta)?;
+        let mut rates = None;
+        for (name, values) in state {
+            if name != RATES || self.rates.is_none() {
+                return Err(LearnerError::UnknownState(name.clone()));
+            }
+            check_length(RATES, n, values)?;
+            rates = Some(values.clone());
+        }
+        if self.rates.is_some() {
+            self.rates = Some(rates.ok_or(LearnerError::MissingState(RATES.into()))?);
         }
         self.theta = theta;
         Ok(())
     }
+
+    fn state(&self) -> Vec<(String, Vec<f64>)> {
+        (self.rates.iter())
+            .map(|r| (RATES.to_string(), r.clone()))
+            .collect()
+    }
+}
+
+/// Meta-SGD's rates α in checkpoints (see [`learned_rates`]).
+const RATES: &str = "alpha";
+
+/// Meta-SGD's learned per-parameter rates of the first adaptation step, from a learner's
+/// checkpoint state (`None` for the other learners).
+pub fn learned_rates(state: &[(String, Vec<f64>)]) -> Option<&[f64]> {
+    state
+        .iter()
+        .find(|(name, _)| name == RATES)
+        .map(|(_, values)| values.as_slice())
 }
 
 /// Element-wise mean of equally long vectors, summed in index order.

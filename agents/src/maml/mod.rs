@@ -11,12 +11,12 @@ pub mod task_summary;
 
 pub use adaptation::{
     adapt_task, adapt_task_observed, gradient_step, AdaptRequest, Adaptation, AdvantageSettings,
-    InnerStep, PolicyGradientData, StageObserver,
+    InnerStep, PolicyGradientData, StageObserver, StepSize,
 };
 pub use config::MamlConfig;
 pub use inner_estimator::{EstimatorTerms, InnerEstimator, InnerHessian};
 pub use loss_rows::LossRows;
-pub use meta_learner::{IterationMetrics, MamlTrpo, MamlTrpoSettings};
+pub use meta_learner::{learned_rates, IterationMetrics, MamlTrpo, MamlTrpoSettings};
 pub use task_objective::{ObjectiveSettings, TaskObjective};
 
 #[cfg(test)]

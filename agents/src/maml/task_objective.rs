@@ -12,7 +12,7 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use super::adaptation::{gradient_step, Adaptation, AdvantageSettings, PolicyGradientData};
+use super::adaptation::{Adaptation, AdvantageSettings, PolicyGradientData, StepSize};
 use super::exploration::{ExplorationTerm, RewardMoments};
 use super::inner_estimator::{subsample_rows, EstimatorTerms, InnerEstimator, InnerHessian};
 use super::loss_rows::gather_rows;
@@ -69,7 +69,7 @@ pub struct ObjectiveSettings {
 /// One inner step's factor `(I − α_j H_j)` of the TRPO metric: the inner loss on a row
 /// subsample, linearized at θ_j.
 struct InnerCurvature {
-    lr: f64,
+    size: StepSize,
     hessian: Kept<InnerHessian>,
     /// The subsample is every row (the meta-gradient reuses `hessian`).
     every_row: bool,
@@ -89,6 +89,8 @@ pub struct TaskObjective {
     surrogate_before: f64,
     fisher: Kept<FisherMetric>,
     exploration: Option<ExplorationTerm>,
+    /// Meta-SGD: the first inner step's gradient `∇L_0(θ_0)`, when its rates are learned.
+    inner_gradient: Option<Vec<f64>>,
 }
 
 impl TaskObjective {
@@ -117,7 +119,7 @@ impl TaskObjective {
                 let (spec, theta) = (spec.clone(), data.theta.clone());
                 let hessian = Kept::new(move || terms.hessian(&loss, &spec, &theta));
                 InnerCurvature {
-                    lr: step.lr,
+                    size: step.size.clone(),
                     hessian,
                     every_row,
                 }
@@ -148,7 +150,12 @@ impl TaskObjective {
             .exploration
             .then(|| ExplorationTerm::new(spec, &adaptation))
             .flatten();
+        let inner_gradient = adaptation.steps.first().and_then(|step| {
+            matches!(step.size, StepSize::PerParameter(_))
+                .then(|| step.data.loss_gradient(spec, &step.data.theta))
+        });
         TaskObjective {
+            inner_gradient,
             exploration,
             adaptation,
             terms,
@@ -226,14 +233,22 @@ impl TaskObjective {
     /// Re-runs the inner updates from candidate meta-parameters on the same data:
     /// `θ_{j+1} = θ_j − α_j ∇L_j(θ_j)` with each step's estimator objective `L_j` (see
     /// [`EstimatorTerms::gradient`]). Returns θ_k.
+    /// With learned rates (Meta-SGD), `theta` is followed by the first step's rates, which
+    /// replace the stored ones.
     pub fn readapt(&self, spec: &PolicySpec, theta: &[f64]) -> Vec<f64> {
-        (self.adaptation.steps.iter()).zip(&self.terms).fold(
-            theta.to_vec(),
-            |current, (step, terms)| {
+        let (theta, rates) = theta.split_at(spec.num_params());
+        let candidate_rates = (!rates.is_empty()).then(|| StepSize::PerParameter(rates.to_vec()));
+        (self.adaptation.steps.iter())
+            .zip(&self.terms)
+            .enumerate()
+            .fold(theta.to_vec(), |current, (j, (step, terms))| {
                 let gradient = terms.gradient(&step.data.loss, spec, &current);
-                gradient_step(&current, &gradient, step.lr)
-            },
-        )
+                let size = match (j, &candidate_rates) {
+                    (0, Some(size)) => size,
+                    _ => &step.size,
+                };
+                size.step(&current, &gradient)
+            })
     }
 
     /// The meta-gradient estimate `J^T ∇_{θ'} L_out` of the surrogate `L_out(θ'(θ))` (the
@@ -245,51 +260,64 @@ impl TaskObjective {
     pub fn meta_gradient(&self, spec: &PolicySpec, first_order: bool) -> Vec<f64> {
         let v = &self.validation;
         let mut g = v.loss.gradient(spec, &v.theta);
-        if !first_order {
-            let steps = self.adaptation.steps.iter().zip(&self.terms);
-            for ((step, terms), curv) in steps.zip(&self.inner).rev() {
-                let hv = if curv.every_row {
-                    curv.hessian.with(|h| h.product(&g))
-                } else {
-                    let data = &step.data;
-                    terms.hessian(&data.loss, spec, &data.theta).product(&g)
-                };
-                axpy(-step.lr, &hv, &mut g);
+        let mut rates_part = None;
+        let steps = self.adaptation.steps.iter().zip(&self.terms);
+        for (j, ((step, terms), curv)) in steps.zip(&self.inner).enumerate().rev() {
+            if j == 0 {
+                rates_part = self.rates_part(&g);
+            }
+            if first_order {
+                continue;
+            }
+            if curv.every_row {
+                step.size
+                    .apply_jacobian_transpose(&mut g, |v| curv.hessian.with(|h| h.product(v)));
+            } else {
+                let data = &step.data;
+                let hessian = terms.hessian(&data.loss, spec, &data.theta);
+                step.size
+                    .apply_jacobian_transpose(&mut g, |v| hessian.product(v));
             }
         }
+        g.extend(rates_part.unwrap_or_default());
         g
+    }
+
+    /// Meta-SGD: `∂θ_1/∂α` applied to an adjoint `a` at θ_1, i.e. `−∇L_0(θ_0) ∘ a` (`None`
+    /// when the rates are not learned).
+    fn rates_part(&self, adjoint: &[f64]) -> Option<Vec<f64>> {
+        let g_in = self.inner_gradient.as_ref()?;
+        Some(g_in.iter().zip(adjoint).map(|(g, a)| -g * a).collect())
     }
 
     /// `J^T F J v`: the Hessian at θ_old of this task's mean KL(π_θ'_old || π_θ'(θ)) applied to v,
     /// with F the Fisher of the adapted policy, on the row subsample.
     pub fn metric_product(&self, v: &[f64], first_order: bool) -> Vec<f64> {
-        let mut x = v.to_vec();
-        if !first_order {
-            for curv in &self.inner {
-                curv.apply_factor(&mut x);
+        let (v_theta, v_rates) = v.split_at(self.adaptation.adapted.len());
+        let mut x = v_theta.to_vec();
+        for (j, curv) in self.inner.iter().enumerate() {
+            if !first_order {
+                curv.size
+                    .apply_jacobian(&mut x, |v| curv.hessian.with(|h| h.product(v)));
+            }
+            if let (0, Some(g_in)) = (j, &self.inner_gradient) {
+                for ((xi, g), dv) in x.iter_mut().zip(g_in).zip(v_rates) {
+                    *xi -= g * dv;
+                }
             }
         }
         let mut y = self.fisher.with(|f| f.product(&x));
-        if !first_order {
-            for curv in self.inner.iter().rev() {
-                curv.apply_factor(&mut y);
+        let mut rates_part = None;
+        for (j, curv) in self.inner.iter().enumerate().rev() {
+            if j == 0 {
+                rates_part = self.rates_part(&y);
+            }
+            if !first_order {
+                (curv.size)
+                    .apply_jacobian_transpose(&mut y, |v| curv.hessian.with(|h| h.product(v)));
             }
         }
+        y.extend(rates_part.unwrap_or_default());
         y
-    }
-}
-
-impl InnerCurvature {
-    /// x ← (I − α_j H_j) x on the row subsample.
-    fn apply_factor(&self, x: &mut [f64]) {
-        let hx = self.hessian.with(|h| h.product(x));
-        axpy(-self.lr, &hx, x);
-    }
-}
-
-/// y ← y + a x.
-fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
-    for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += a * xi;
     }
 }

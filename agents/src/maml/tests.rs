@@ -56,6 +56,19 @@ fn objective(
     task_seed: u64,
     estimator: InnerEstimator,
 ) -> TaskObjective {
+    objective_with_rates(dist, spec, theta, lrs, task_seed, estimator, None)
+}
+
+/// [`objective`] with Meta-SGD's per-parameter `rates` for the first inner step.
+fn objective_with_rates(
+    dist: &dyn TaskDistribution,
+    spec: &PolicySpec,
+    theta: &[f64],
+    lrs: &[f64],
+    task_seed: u64,
+    estimator: InnerEstimator,
+    rates: Option<&[f64]>,
+) -> TaskObjective {
     let task = dist.sample_tasks(&mut ChaCha8Rng::seed_from_u64(task_seed), 1)[0].clone();
     let mut pool = EnvPool::new(dist);
     let request = AdaptRequest {
@@ -63,6 +76,7 @@ fn objective(
         theta,
         task: &task,
         lrs,
+        first_step_rates: rates,
         episodes: 6,
         advantages: &settings(),
     };
@@ -171,6 +185,48 @@ fn exploration_gradient_matches_finite_differences_of_the_exploration_value() {
 }
 
 #[test]
+fn meta_sgd_gradient_and_metric_over_theta_and_rates_match_finite_differences() {
+    let (dist, spec, theta) = setup(Activation::Tanh);
+    let n = theta.len();
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    let rates: Vec<f64> = (0..n)
+        .map(|_| 0.2 + 0.3 * rand::Rng::gen::<f64>(&mut rng))
+        .collect();
+    let obj = objective_with_rates(
+        dist.as_ref(),
+        &spec,
+        &theta,
+        &[0.5],
+        3,
+        InnerEstimator::FixedSample,
+        Some(&rates),
+    );
+    let phi: Vec<f64> = theta.iter().chain(&rates).copied().collect();
+    let g = obj.meta_gradient(&spec, false);
+    assert_eq!(g.len(), 2 * n);
+    for dir in 0..8 {
+        let u = random_unit(2 * n, 600 + dir);
+        let h = 1e-5;
+        let value = |t: &[f64]| obj.evaluate(&spec, t).surrogate;
+        let fd = (value(&shifted(&phi, &u, h)) - value(&shifted(&phi, &u, -h))) / (2.0 * h);
+        let estimate = dot(&g, &u);
+        assert!(
+            (estimate - fd).abs() <= 1e-5 * fd.abs().max(estimate.abs()).max(1e-6),
+            "meta-gradient {estimate:e} vs {fd:e}"
+        );
+        let mu = obj.metric_product(&u, false);
+        let umu = dot(&u, &mu);
+        let hk = 2e-4;
+        let kl = |t: &[f64]| obj.evaluate(&spec, t).kl;
+        let curvature = (kl(&shifted(&phi, &u, hk)) + kl(&shifted(&phi, &u, -hk))) / (hk * hk);
+        assert!(
+            (umu - curvature).abs() <= 1e-4 * umu,
+            "u.Mu {umu:e} vs KL curvature {curvature:e}"
+        );
+    }
+}
+
+#[test]
 fn metric_product_matches_the_curvature_of_the_closed_form_kl_for_one_and_two_steps() {
     let (dist, spec, theta) = setup(Activation::Tanh);
     let lrs_cases = [vec![0.5], vec![0.5, 0.3]];
@@ -248,10 +304,8 @@ fn finite_difference_products(
     );
     let inner_factor = |step: &InnerStep, x: &mut Vec<f64>| {
         let data = &step.data;
-        let hx = data.loss.finite_difference_hvp(spec, &data.theta, x);
-        for (xi, h) in x.iter_mut().zip(hx) {
-            *xi -= step.lr * h;
-        }
+        step.size
+            .apply_jacobian(x, |v| data.loss.finite_difference_hvp(spec, &data.theta, v));
     };
     let mut g = validation.loss_gradient(spec, &adaptation.adapted);
     for step in steps.iter().rev() {
@@ -337,6 +391,7 @@ fn tiny_learner(workers: usize, (maml, trpo): (MamlConfig, TrpoConfig)) -> MamlT
         seed: 5,
         workers,
         exploration: false,
+        learn_rates: false,
     };
     MamlTrpo::new(Arc::from(dist), spec, theta, settings).unwrap()
 }
@@ -468,6 +523,7 @@ fn non_finite_rewards_reject_the_step_and_leave_theta_unchanged() {
         seed: 5,
         workers: 2,
         exploration: false,
+        learn_rates: false,
     };
     let mut learner = MamlTrpo::new(Arc::new(nan), spec, theta.clone(), settings).unwrap();
     let m = learner.iteration(0);
@@ -489,6 +545,7 @@ fn learner_rejects_a_theta_of_the_wrong_length() {
         seed: 5,
         workers: 1,
         exploration: false,
+        learn_rates: false,
     };
     let short = theta[1..].to_vec();
     let err = MamlTrpo::new(Arc::from(dist), spec, short, settings).err();
@@ -590,6 +647,7 @@ fn observed_episodes_are_the_adaptation_batches_and_resampling_reproduces_them()
         theta: &theta,
         task: &task,
         lrs: &lrs,
+        first_step_rates: None,
         episodes: 5,
         advantages: &settings(),
     };

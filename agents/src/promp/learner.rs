@@ -154,6 +154,7 @@ impl MetaLearner for Promp {
                     theta: &theta_o,
                     task: &tasks[i],
                     lrs: &lrs,
+                    first_step_rates: None,
                     episodes: maml.episodes_per_task,
                     advantages: &advantages,
                 };

@@ -11,7 +11,7 @@
 //! exact LVC Hessian products: `a ← (I − α_j H_j(θ_j)) a + η ∇KL_j(θ_j)`.
 
 use crate::maml::inner_estimator::{EstimatorTerms, InnerEstimator};
-use crate::maml::{gradient_step, Adaptation, AdvantageSettings, PolicyGradientData};
+use crate::maml::{Adaptation, AdvantageSettings, PolicyGradientData};
 use crate::policy::PolicySpec;
 
 use super::kl_penalty::KlAnchor;
@@ -76,7 +76,7 @@ impl TaskProblem {
         for (step, terms) in self.adaptation.steps.iter().zip(&self.terms) {
             let current = &path[path.len() - 1];
             let g = terms.gradient(&step.data.loss, spec, current);
-            path.push(gradient_step(current, &g, step.lr));
+            path.push(step.size.step(current, &g));
         }
         path
     }
@@ -141,10 +141,12 @@ impl TaskProblem {
             .zip(&self.anchors);
         for (j, ((step, terms), anchor)) in steps.enumerate().rev() {
             let at = &path[j];
-            let h = terms.hessian(&step.data.loss, spec, at).product(&adjoint);
+            let hessian = terms.hessian(&step.data.loss, spec, at);
+            step.size
+                .apply_jacobian_transpose(&mut adjoint, |v| hessian.product(v));
             let kl_gradient = anchor.gradient(spec, at);
-            for ((a, h), k) in adjoint.iter_mut().zip(h).zip(kl_gradient) {
-                *a += -step.lr * h + kl_penalty * k;
+            for (a, k) in adjoint.iter_mut().zip(kl_gradient) {
+                *a += kl_penalty * k;
             }
             kl += anchor.value(spec, at);
         }

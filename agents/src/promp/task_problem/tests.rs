@@ -37,6 +37,7 @@ fn problem(lrs: &[f64]) -> (PolicySpec, Vec<f64>, TaskProblem) {
         theta: &theta,
         task: &task,
         lrs,
+        first_step_rates: None,
         episodes: 6,
         advantages: &settings,
     };
