@@ -190,8 +190,10 @@ impl TaskObjective {
     /// E-MAML's `∇_θ (−mean_t log π_θ)` over the first inner batch at θ_old (empty without the
     /// exploration term).
     pub fn exploration_gradient(&self, spec: &PolicySpec) -> Vec<f64> {
-        let theta = &self.adaptation.steps[0].data.theta;
-        (self.exploration.as_ref()).map_or_else(Vec::new, |e| e.gradient(spec, theta))
+        match (&self.exploration, self.adaptation.steps.first()) {
+            (Some(e), Some(first)) => e.gradient(spec, &first.data.theta),
+            _ => Vec::new(),
+        }
     }
 
     /// E-MAML's exploration term at `theta` before its credit: `−(mean_t log π_θ −
