@@ -54,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Envs(_)) => Some("bench envs"),
         Command::Bench(BenchCommand::Adapt(_)) => Some("bench adapt"),
         Command::Bench(BenchCommand::TimeToQuality(_)) => Some("bench time-to-quality"),
+        Command::Bench(BenchCommand::Curves(_)) => Some("bench curves"),
         Command::Rollout(_) => Some("rollout"),
         Command::Plot(_) => Some("plot"),
         #[cfg(feature = "viewer")]
@@ -70,6 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Envs(args)) => bench::envs(args),
         Command::Bench(BenchCommand::Adapt(args)) => bench::adapt(args),
         Command::Bench(BenchCommand::TimeToQuality(args)) => bench::time_to_quality(args),
+        Command::Bench(BenchCommand::Curves(args)) => bench::curves(args),
         Command::Rollout(args) => rollout::run(args),
         Command::Plot(args) => plot::run(args),
         #[cfg(feature = "viewer")]
@@ -257,6 +259,31 @@ pub enum BenchCommand {
     /// Wall time and env steps until the validation returns first reach a target (default: the
     /// MAML paper's nav2d numbers), then the best checkpoint's eval table.
     TimeToQuality(TimeToQualityArgs),
+    /// Learning curves of several learners over training seeds (ProMP's Figure 2): validation
+    /// return after one adaptation step against env steps; writes curves.csv and curves.png.
+    Curves(CurvesArgs),
+}
+
+/// `metarl bench curves`.
+#[derive(Debug, Args)]
+pub struct CurvesArgs {
+    /// Config of the runs (default: the env's shipped config); --iterations is their length;
+    /// --seed is ignored (see --seeds).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Learners to compare, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "maml,promp")]
+    pub algos: Vec<Algo>,
+    /// Training seeds 1..=N of every learner.
+    #[arg(long, default_value_t = 3)]
+    pub seeds: u64,
+    /// Adaptation steps of the plotted validation return.
+    #[arg(long, default_value_t = 1)]
+    pub step: usize,
+    /// Output directory; runs are kept (and reused) under OUT/runs/ALGO-sSEED (default:
+    /// runs/curves-ENV).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `metarl bench time-to-quality`.

@@ -69,6 +69,7 @@ pub mod error;
 pub mod eval;
 mod figure;
 pub mod learners;
+pub mod learning_curves;
 pub mod rollout;
 mod run_dir;
 pub mod stop;

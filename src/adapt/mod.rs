@@ -10,4 +10,4 @@ mod runs;
 
 pub use benchmark::{run, AdaptCheckpoint, AdaptOutcome, AdaptSettings, Evaluation, MethodResult};
 pub use method::Method;
-pub use runs::TrainingHooks;
+pub use runs::{ensure_trained_in, TrainingHooks};

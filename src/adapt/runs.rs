@@ -73,12 +73,18 @@ pub fn ensure_trained(
     out: &Path,
     hooks: &mut TrainingHooks<'_>,
 ) -> Result<PathBuf> {
-    let config = base.for_algo(algo);
-    config.validate()?;
     let dir = run_path(out, algo);
+    ensure_trained_in(&base.for_algo(algo), &dir, hooks)?;
+    Ok(dir)
+}
+
+/// Makes sure `dir` holds a finished run of `config` (see [`ensure_trained`]).
+pub fn ensure_trained_in(config: &Config, dir: &Path, hooks: &mut TrainingHooks<'_>) -> Result<()> {
+    config.validate()?;
+    let algo = config.train.algo;
     if dir.join("config.toml").exists() {
-        let stored = RunDir::open(&dir)?.config()?;
-        if identity(&stored) != identity(&config) {
+        let stored = RunDir::open(dir)?.config()?;
+        if identity(&stored) != identity(config) {
             return Err(Error::Config(format!(
                 "{} holds a {} run of another config; choose another --out or pass it with --runs",
                 dir.display(),
@@ -95,7 +101,7 @@ pub fn ensure_trained(
             iterations: Some(iterations),
             workers: Some(config.train.workers),
         };
-        train_with(Trainer::resume_with(&dir, options)?, algo, hooks)?;
+        train_with(Trainer::resume_with(dir, options)?, algo, hooks)
     } else {
         tracing::info!(
             "{}: training {} iterations into {}",
@@ -103,9 +109,8 @@ pub fn ensure_trained(
             config.train.iterations,
             dir.display()
         );
-        train_with(Trainer::create(config, &dir)?, algo, hooks)?;
+        train_with(Trainer::create(config.clone(), dir)?, algo, hooks)
     }
-    Ok(dir)
 }
 
 fn train_with(trainer: Trainer, algo: Algo, hooks: &mut TrainingHooks<'_>) -> Result<()> {

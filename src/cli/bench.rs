@@ -1,4 +1,6 @@
-//! `metarl bench speed|soak|envs|adapt|time-to-quality`.
+//! `metarl bench speed|soak|envs|adapt|time-to-quality|curves`.
+
+use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use metarl::adapt::{AdaptSettings, TrainingHooks};
@@ -9,7 +11,7 @@ use serde::Serialize;
 use super::distributed;
 use super::progress::TrainBar;
 use super::signals::stop_on_signals;
-use super::{AdaptArgs, EnvsArgs, SoakArgs, SpeedArgs, TimeToQualityArgs};
+use super::{AdaptArgs, CurvesArgs, EnvsArgs, SoakArgs, SpeedArgs, TimeToQualityArgs};
 
 /// Prints a report as one JSON object or as its table.
 fn print(report: &(impl Serialize + std::fmt::Display), json: bool) -> Result<()> {
@@ -80,33 +82,8 @@ pub fn adapt(args: &AdaptArgs) -> Result<()> {
     if let Some(out) = &args.out {
         settings.out = out.clone();
     }
-    let mut bar: Option<(Algo, TrainBar)> = None;
-    let mut on_step = |algo: Algo, step: &metarl::StepReport| {
-        if bar.as_ref().is_none_or(|(a, _)| *a != algo) {
-            if let Some((_, old)) = bar.take() {
-                old.finish();
-            }
-            bar = Some((algo, TrainBar::new(step.iterations, step.done - 1)));
-        }
-        if let Some((_, b)) = &bar {
-            b.update(step);
-        }
-    };
-    let mut hooks = TrainingHooks {
-        on_step: &mut on_step,
-        stop: stop_on_signals(),
-    };
-    let outcome = metarl::adapt::run(&settings, &mut hooks);
-    drop(hooks);
-    if let Some((_, b)) = bar {
-        b.finish();
-    }
-    let outcome = outcome.map_err(|e| match e {
-        metarl::Error::Stopped { .. } => {
-            anyhow::anyhow!("{e}; run the same `metarl bench adapt` again to continue it")
-        }
-        e => e.into(),
-    })?;
+    let outcome = with_training_bars(|hooks| metarl::adapt::run(&settings, hooks))
+        .map_err(|e| resumable(e, "metarl bench adapt"))?;
     print!("{}", outcome.markdown);
     let stem = outcome.files[0].with_extension("");
     println!("wrote {}.{{csv,md,png}}", stem.display());
@@ -134,4 +111,85 @@ pub fn time_to_quality(args: &TimeToQualityArgs) -> Result<()> {
         stop_on_signals(),
     )?;
     print(&report, args.json)
+}
+
+/// Runs `f` with training hooks that show one progress bar per training (Ctrl-C stops the
+/// training in progress resumably).
+fn with_training_bars<T>(
+    f: impl FnOnce(&mut TrainingHooks<'_>) -> metarl::Result<T>,
+) -> metarl::Result<T> {
+    let mut bar: Option<(Algo, TrainBar)> = None;
+    let mut on_step = |algo: Algo, step: &metarl::StepReport| {
+        if bar.as_ref().is_none_or(|(a, _)| *a != algo) {
+            if let Some((_, old)) = bar.take() {
+                old.finish();
+            }
+            bar = Some((algo, TrainBar::new(step.iterations, step.done - 1)));
+        }
+        if let Some((_, b)) = &bar {
+            b.update(step);
+        }
+    };
+    let mut hooks = TrainingHooks {
+        on_step: &mut on_step,
+        stop: stop_on_signals(),
+    };
+    let outcome = f(&mut hooks);
+    drop(hooks);
+    if let Some((_, b)) = bar {
+        b.finish();
+    }
+    outcome
+}
+
+/// A stopped benchmark's error says how to continue it.
+fn resumable(e: metarl::Error, command: &str) -> anyhow::Error {
+    match e {
+        metarl::Error::Stopped { .. } => {
+            anyhow::anyhow!("{e}; run the same `{command}` again to continue it")
+        }
+        e => e.into(),
+    }
+}
+
+/// `metarl bench curves`: trains (or reuses) one run per learner and seed, then writes the
+/// learning curves.
+pub fn curves(args: &CurvesArgs) -> Result<()> {
+    if args.seeds == 0 {
+        bail!("--seeds must be >= 1");
+    }
+    let config = args.config.resolve(Some(Algo::Maml))?;
+    let out = (args.out.clone())
+        .unwrap_or_else(|| PathBuf::from("runs").join(format!("curves-{}", config.env.name)));
+    let settings = metarl::learning_curves::CurvesSettings {
+        config,
+        algos: args.algos.clone(),
+        seeds: (1..=args.seeds).collect(),
+        step: args.step,
+        out,
+    };
+    let outcome = with_training_bars(|hooks| metarl::learning_curves::run(&settings, hooks))
+        .map_err(|e| resumable(e, "metarl bench curves"))?;
+    println!(
+        "| learner | seeds | last iteration | env steps | return after {} step(s) (mean ± std) |",
+        args.step
+    );
+    println!("|---|---|---|---|---|");
+    for curve in &outcome.curves {
+        if let Some(p) = curve.points.last() {
+            println!(
+                "| {} | {} | {} | {:.0} | {:.2} ± {:.2} |",
+                curve.algo.name(),
+                p.seeds,
+                p.iteration,
+                p.env_steps,
+                p.mean,
+                p.std
+            );
+        }
+    }
+    for file in &outcome.files {
+        println!("wrote {}", file.display());
+    }
+    Ok(())
 }
