@@ -321,6 +321,10 @@ pub struct AdaptArgs {
     /// Adaptation steps (returns after 0..=steps).
     #[arg(long, default_value_t = 3)]
     pub steps: usize,
+    /// Episodes per adaptation step (default: the config's eval.episodes; the Meta-SGD paper's
+    /// protocol uses 20).
+    #[arg(long)]
+    pub episodes: Option<usize>,
     /// Evaluation seed: the held-out tasks and the episode seeds of every step, shared by all
     /// methods (its streams are never used in training).
     #[arg(long, default_value_t = metarl::eval::DEFAULT_EVAL_SEED)]

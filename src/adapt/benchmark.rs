@@ -37,6 +37,9 @@ pub struct AdaptSettings {
     pub tasks: usize,
     /// Adaptation steps (returns after 0..=steps).
     pub steps: usize,
+    /// Episodes per adaptation step (`None`: the config's `eval.episodes`); e.g. 20 for the
+    /// Meta-SGD paper's protocol.
+    pub episodes: Option<usize>,
     /// Seed of the held-out tasks and of every step's episodes, shared by all methods.
     pub eval_seed: u64,
     /// Trained run directories to use (their `train.algo` says which method each is); the
@@ -60,6 +63,7 @@ impl AdaptSettings {
             config,
             tasks: 40,
             steps: 3,
+            episodes: None,
             eval_seed: DEFAULT_EVAL_SEED,
             runs: Vec::new(),
             algos: Algo::PAPER.to_vec(),
@@ -144,6 +148,11 @@ pub fn run(settings: &AdaptSettings, hooks: &mut TrainingHooks<'_>) -> Result<Ad
             "the comparison needs at least one held-out task (tasks = 0)".into(),
         ));
     }
+    if settings.episodes == Some(0) {
+        return Err(Error::Config(
+            "the comparison needs at least one episode per step (episodes = 0)".into(),
+        ));
+    }
     let base = settings.config.for_algo(Algo::Maml);
     base.validate()?;
     let family = base.env.name.clone();
@@ -158,7 +167,10 @@ pub fn run(settings: &AdaptSettings, hooks: &mut TrainingHooks<'_>) -> Result<Ad
     }
     let evaluation = Evaluation {
         family,
-        protocol: protocol(&base, settings.tasks, settings.steps),
+        protocol: EvalProtocol {
+            episodes: settings.episodes.unwrap_or(base.eval.episodes),
+            ..protocol(&base, settings.tasks, settings.steps)
+        },
         seed: settings.eval_seed,
         workers: base.train.workers,
         checkpoint: settings.checkpoint,

@@ -75,6 +75,7 @@ pub fn adapt(args: &AdaptArgs) -> Result<()> {
     let mut settings = AdaptSettings::paper(config);
     settings.tasks = args.tasks;
     settings.steps = args.steps;
+    settings.episodes = args.episodes;
     settings.eval_seed = args.eval_seed;
     settings.runs = args.runs.clone();
     settings.algos = args.algos.clone();
