@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Trains every learner on nav2d (the MAML paper's config, assets/configs/nav2d.toml) for the same
-# budget, 200 meta-iterations, with training seeds 1, 2, 3, into runs/learners-nav2d/ALGO-sSEED.
-# Usage: docs/results/learners-nav2d.sh [METARL_BIN] [ALGOS...]
+# Trains every learner on nav2d (the MAML paper's config, assets/configs/nav2d.toml, the same
+# budget for all: 200 meta-iterations of 20 tasks x 20 episodes) with training seeds SEEDS, into
+# runs/learners-nav2d/ALGO-sSEED. Each run is first trained to 100 iterations and copied to
+# ALGO-sSEED-it100 (the Meta-SGD paper's Table 4 protocol evaluates after 100 meta-iterations),
+# then continued to 200 with `train --resume` (bit for bit the same as training 200 at once).
+# Usage: docs/results/learners-nav2d.sh METARL_BIN "SEEDS" ALGOS...
 set -euo pipefail
-BIN=${1:-target/release/metarl}
-shift || true
-ALGOS=${*:-maml promp emaml reptile}
+BIN=$1
+SEEDS=$2
+shift 2
 OUT=runs/learners-nav2d
 mkdir -p "$OUT"
-for seed in 1 2 3; do
-  for algo in $ALGOS; do
+for seed in $SEEDS; do
+  for algo in "$@"; do
     dir="$OUT/$algo-s$seed"
-    if [ -f "$dir/checkpoints/latest.safetensors" ]; then
-      "$BIN" train --resume "$dir" --iterations 200 || true
-    else
-      "$BIN" train --algo "$algo" --seed "$seed" --iterations 200 --run-dir "$dir"
+    # Wait for a training of this directory started elsewhere.
+    while pgrep -f -- "--run-dir $dir\$" > /dev/null; do sleep 30; done
+    if [ ! -f "$dir/checkpoints/latest.safetensors" ]; then
+      "$BIN" train --algo "$algo" --seed "$seed" --iterations 100 --run-dir "$dir"
     fi
+    if [ ! -d "$dir-it100" ] && [ "$(wc -l < "$dir/metrics.jsonl")" -le 100 ]; then
+      "$BIN" train --resume "$dir" --iterations 100
+      cp -r "$dir" "$dir-it100"
+    fi
+    "$BIN" train --resume "$dir" --iterations 200
   done
 done
