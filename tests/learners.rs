@@ -163,18 +163,28 @@ fn bench_curves_writes_mean_and_per_seed_curves_against_env_steps_and_reuses_its
     let printed = metarl_ok(&args);
     assert!(printed.contains("| maml | 2 | 3 |"), "{printed}");
     let csv = std::fs::read_to_string(out.join("curves.csv")).unwrap();
-    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
     // Validated after iterations 2 and 4 (indices 1 and 3), for each learner.
     assert_eq!(rows.len(), 4, "{csv}");
     assert_eq!(rows[0][..2], ["maml", "1"]);
     assert_eq!(rows[3][..2], ["reptile", "3"]);
     let steps: Vec<f64> = rows.iter().map(|r| r[2].parse().unwrap()).collect();
-    assert!(steps[1] > steps[0] && steps[0] > 0.0, "env steps grow: {steps:?}");
+    assert!(
+        steps[1] > steps[0] && steps[0] > 0.0,
+        "env steps grow: {steps:?}"
+    );
     let seeds = std::fs::read_to_string(out.join("curves-seeds.csv")).unwrap();
     assert_eq!(seeds.lines().count(), 1 + 2 * 2 * 2, "{seeds}");
     let png = std::fs::read(out.join("curves.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
     // A second call reuses the runs: same files.
     metarl_ok(&args);
-    assert_eq!(std::fs::read_to_string(out.join("curves.csv")).unwrap(), csv);
+    assert_eq!(
+        std::fs::read_to_string(out.join("curves.csv")).unwrap(),
+        csv
+    );
 }

@@ -10,19 +10,18 @@
 //! There is no published RL result for Reptile; compare it with MAML on the same tasks.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use metarl_envs::TaskDistribution;
 use serde::{Deserialize, Serialize};
 
 use crate::learner::{check_length, LearnerError, MetaLearner};
+use crate::maml::meta_batch::MetaBatch;
 use crate::maml::task_summary::{BatchTotals, TaskSummary};
-use crate::maml::{adapt_task, AdaptRequest, IterationMetrics, MamlConfig};
+use crate::maml::{IterationMetrics, MamlConfig};
 use crate::parallel::resolve_workers;
 use crate::policy::PolicySpec;
-use crate::sampler::EnvPool;
-use crate::seeding::{derive_rng, derive_seed, Stream};
-use crate::team::{map_tasks, Solo, TaskTeam};
+use crate::team::{Solo, TaskTeam};
 
 /// Reptile's own settings (`[reptile]`); the meta-batch, episodes per task, inner learning rate
 /// and advantage settings come from `[maml]`.
@@ -130,53 +129,29 @@ impl MetaLearner for Reptile {
             workers,
         } = &self.settings;
         let (spec, seed) = (&self.spec, *seed);
-        let tasks = self.dist.sample_tasks(
-            &mut derive_rng(seed, Stream::TrainTasks, &[iteration]),
-            maml.meta_batch_size,
-        );
-        let advantages = maml.advantage_settings();
         let lrs = vec![maml.inner_lr; reptile.inner_steps];
         let theta = &self.theta;
-        let dist = self.dist.as_ref();
         let team = self.team.as_ref();
-        let (_, summaries) = map_tasks(
-            team,
-            *workers,
-            tasks.len(),
-            || EnvPool::new(dist),
-            |pool, i| {
-                let t0 = Instant::now();
-                let request = AdaptRequest {
-                    spec,
-                    theta,
-                    task: &tasks[i],
-                    lrs: &lrs,
-                    first_step_rates: None,
-                    episodes: maml.episodes_per_task,
-                    advantages: &advantages,
-                };
-                let adaptation = adapt_task(pool, &request, |stage, e| {
-                    derive_seed(
-                        seed,
-                        Stream::TrainEpisodes,
-                        &[iteration, i as u64, stage as u64, e as u64],
-                    )
-                });
-                // The "Reptile gradient" θ − θ'_i.
-                let gradient = theta
-                    .iter()
-                    .zip(&adaptation.adapted)
-                    .map(|(t, a)| t - a)
-                    .collect();
-                let summary = TaskSummary::of_adaptation(
-                    &adaptation,
-                    gradient,
-                    t0.elapsed(),
-                    Default::default(),
-                );
-                ((), summary)
-            },
-        );
+        let batch = MetaBatch {
+            dist: self.dist.as_ref(),
+            spec,
+            theta,
+            maml,
+            lrs: &lrs,
+            first_step_rates: None,
+            seed,
+            iteration,
+        };
+        let (_, summaries) = batch.adapt(team, *workers, |_, adaptation, adapt_time| {
+            // The "Reptile gradient" θ − θ'_i.
+            let gradient = (theta.iter())
+                .zip(&adaptation.adapted)
+                .map(|(t, a)| t - a)
+                .collect();
+            let summary =
+                TaskSummary::of_adaptation(&adaptation, gradient, adapt_time, Duration::ZERO);
+            ((), summary)
+        });
         let totals = BatchTotals::of(&summaries, theta.len());
         let finite = !totals.non_finite && totals.gradient.iter().all(|g| g.is_finite());
         if finite {

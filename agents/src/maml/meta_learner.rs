@@ -16,17 +16,16 @@ use std::time::{Duration, Instant};
 use metarl_envs::TaskDistribution;
 use serde::{Deserialize, Serialize};
 
-use super::adaptation::{adapt_task, AdaptRequest};
 use super::config::MamlConfig;
 use super::exploration::credits;
+use super::meta_batch::MetaBatch;
 use super::task_objective::{ObjectiveSettings, TaskObjective};
 use super::task_summary::{BatchTotals, TaskSummary};
 use crate::learner::{check_length, LearnerError, MetaLearner};
 use crate::parallel::{parallel_map, resolve_workers};
 use crate::policy::PolicySpec;
-use crate::sampler::EnvPool;
-use crate::seeding::{derive_rng, derive_seed, Stream};
-use crate::team::{gather_tasks, map_tasks, shard, Solo, TaskTeam};
+use crate::seeding::{derive_rng, Stream};
+use crate::team::{gather_tasks, shard, Solo, TaskTeam};
 use crate::trpo::{trpo_step, Candidate, TrpoConfig, TrpoStep};
 
 /// What one meta-iteration did (one line of `metrics.jsonl`).
@@ -172,10 +171,6 @@ impl MamlTrpo {
         // Communication is counted from here (not the validation or stop flag before).
         self.team.take_communication_time();
         let (spec, maml, seed) = (&self.spec, &self.maml, self.seed);
-        let tasks = self.dist.sample_tasks(
-            &mut derive_rng(seed, Stream::TrainTasks, &[iteration]),
-            maml.meta_batch_size,
-        );
         let settings = maml.advantage_settings();
         let objective_settings = ObjectiveSettings {
             advantages: settings,
@@ -198,38 +193,25 @@ impl MamlTrpo {
         // rank of the team adapts its share of the tasks and keeps their objectives; every rank
         // receives every task's summary, in task order.
         let team = self.team.as_ref();
-        let (objectives, summaries) = map_tasks(
-            team,
-            self.workers,
-            tasks.len(),
-            || EnvPool::new(dist),
-            |pool, i| {
-                let t0 = Instant::now();
-                let request = AdaptRequest {
-                    spec,
-                    theta,
-                    task: &tasks[i],
-                    lrs: &lrs,
-                    first_step_rates,
-                    episodes: maml.episodes_per_task,
-                    advantages: &settings,
-                };
-                let adaptation = adapt_task(pool, &request, |stage, e| {
-                    derive_seed(
-                        seed,
-                        Stream::TrainEpisodes,
-                        &[iteration, i as u64, stage as u64, e as u64],
-                    )
-                });
-                let adapt_time = t0.elapsed();
+        let batch = MetaBatch {
+            dist,
+            spec,
+            theta,
+            maml,
+            lrs: &lrs,
+            first_step_rates,
+            seed,
+            iteration,
+        };
+        let (objectives, summaries) =
+            batch.adapt(team, self.workers, |i, adaptation, adapt_time| {
                 let t1 = Instant::now();
                 let mut rng = derive_rng(seed, Stream::Subsample, &[iteration, i as u64]);
                 let objective = TaskObjective::new(spec, adaptation, &objective_settings, &mut rng);
                 let gradient = objective.meta_gradient(spec, maml.first_order);
                 let summary = TaskSummary::of(spec, &objective, gradient, adapt_time, t1.elapsed());
                 (objective, summary)
-            },
-        );
+            });
         let n = summaries.len() as f64;
         let workers = (self.workers * team.size()).min(summaries.len()).max(1) as f64;
         let totals = BatchTotals::of(&summaries, phi.len());

@@ -5,6 +5,7 @@ pub mod config;
 pub mod exploration;
 pub mod inner_estimator;
 pub mod loss_rows;
+pub mod meta_batch;
 pub mod meta_learner;
 pub mod task_objective;
 pub mod task_summary;

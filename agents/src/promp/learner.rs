@@ -12,13 +12,12 @@ use super::adam::Adam;
 use super::config::PrompConfig;
 use super::task_problem::{PrompValue, TaskProblem};
 use crate::learner::{check_length, LearnerError, MetaLearner};
+use crate::maml::meta_batch::MetaBatch;
 use crate::maml::task_summary::{BatchTotals, TaskSummary};
-use crate::maml::{adapt_task, AdaptRequest, IterationMetrics, MamlConfig};
+use crate::maml::{IterationMetrics, MamlConfig};
 use crate::parallel::{parallel_map, resolve_workers};
 use crate::policy::PolicySpec;
-use crate::sampler::EnvPool;
-use crate::seeding::{derive_rng, derive_seed, Stream};
-use crate::team::{gather_tasks, map_tasks, Solo, TaskTeam};
+use crate::team::{gather_tasks, Solo, TaskTeam};
 
 /// Settings of a [`Promp`] learner besides the task distribution, the policy and θ.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,50 +132,32 @@ impl MetaLearner for Promp {
             workers,
         } = self.settings.clone();
         let spec = &self.spec;
-        let tasks = self.dist.sample_tasks(
-            &mut derive_rng(seed, Stream::TrainTasks, &[iteration]),
-            maml.meta_batch_size,
-        );
         let advantages = maml.advantage_settings();
         let lrs = maml.inner_lrs();
         let theta_o = self.theta.clone();
-        let dist = self.dist.as_ref();
         let team = self.team.as_ref();
-        let (problems, summaries) = map_tasks(
-            team,
-            workers,
-            tasks.len(),
-            || EnvPool::new(dist),
-            |pool, i| {
-                let t0 = Instant::now();
-                let request = AdaptRequest {
-                    spec,
-                    theta: &theta_o,
-                    task: &tasks[i],
-                    lrs: &lrs,
-                    first_step_rates: None,
-                    episodes: maml.episodes_per_task,
-                    advantages: &advantages,
-                };
-                let adaptation = adapt_task(pool, &request, |stage, e| {
-                    derive_seed(
-                        seed,
-                        Stream::TrainEpisodes,
-                        &[iteration, i as u64, stage as u64, e as u64],
-                    )
-                });
-                let adapt_time = t0.elapsed();
-                let t1 = Instant::now();
-                let problem = TaskProblem::new(spec, adaptation, &advantages, promp.clip);
-                let summary = TaskSummary::of_adaptation(
-                    problem.adaptation(),
-                    Vec::new(),
-                    adapt_time,
-                    t1.elapsed(),
-                );
-                (problem, summary)
-            },
-        );
+        let batch = MetaBatch {
+            dist: self.dist.as_ref(),
+            spec,
+            theta: &theta_o,
+            maml: &maml,
+            lrs: &lrs,
+            first_step_rates: None,
+            seed,
+            iteration,
+        };
+        let (problems, summaries) = batch.adapt(team, workers, |_, adaptation, adapt_time| {
+            let t1 = Instant::now();
+            let problem = TaskProblem::new(spec, adaptation, &advantages, promp.clip);
+            let summary = TaskSummary::of_adaptation(
+                problem.adaptation(),
+                Vec::new(),
+                adapt_time,
+                t1.elapsed(),
+            );
+            (problem, summary)
+        });
+        let tasks = summaries.len();
         let totals = BatchTotals::of(&summaries, 0);
         let t_optimize = Instant::now();
         let mut before = None;
@@ -186,8 +167,7 @@ impl MetaLearner for Promp {
             if !finite {
                 break;
             }
-            let (value, gradient) =
-                self.mean_over_tasks(&problems, tasks.len(), Some(self.kl_penalty));
+            let (value, gradient) = self.mean_over_tasks(&problems, tasks, Some(self.kl_penalty));
             before.get_or_insert(value);
             gradient_norm = gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
             finite = gradient_norm.is_finite() && value.loss.is_finite();
@@ -199,7 +179,7 @@ impl MetaLearner for Promp {
             // A non-finite value: keep θ_o (Adam's moments may have moved; they are state).
             self.theta = theta_o;
         }
-        let (after, _) = self.mean_over_tasks(&problems, tasks.len(), None);
+        let (after, _) = self.mean_over_tasks(&problems, tasks, None);
         if promp.adaptive_kl && after.kl.is_finite() {
             if after.kl < promp.target_kl / 1.5 {
                 self.kl_penalty /= 2.0;
