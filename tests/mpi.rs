@@ -257,3 +257,37 @@ fn bad_launches_fail_with_one_line() {
         ["error: ranks [1] run a different metarl binary or command line than rank 0"]
     );
 }
+
+#[test]
+fn every_learner_computes_the_same_bits_on_two_ranks() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = tiny_with("validate_every = 0", "validate_every = 1")
+        + "\n[promp]\nsteps = 2\n\n[reptile]\ninner_steps = 2\n";
+    let config = write_config(dir.path(), "tiny.toml", &text);
+    let config = config.to_str().unwrap();
+    for algo in ["promp", "emaml", "metasgd", "reptile"] {
+        let plain = train_tiny(
+            dir.path(),
+            &format!("{algo}-plain"),
+            &text,
+            &["--algo", algo],
+        );
+        let run = dir.path().join(format!("{algo}-np2"));
+        let out = mpirun(
+            2,
+            &[
+                "train",
+                "--algo",
+                algo,
+                "--config",
+                config,
+                "--workers",
+                "1",
+                "--run-dir",
+                run.to_str().unwrap(),
+            ],
+        );
+        assert_success(&out);
+        assert_same_run(&plain, &run);
+    }
+}
