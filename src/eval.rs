@@ -160,6 +160,16 @@ impl TrainedPolicy {
         let checkpoint = Checkpoint::load(&run.checkpoint(&name))?;
         let dist = config.task_distribution()?;
         checkpoint.check_matches(&config.env.name, &config.policy_spec(dist.as_ref()))?;
+        if let Some(rates) = learned_rates(&checkpoint.state) {
+            if rates.len() != checkpoint.theta.len() {
+                return Err(Error::Checkpoint(format!(
+                    "{}: its learned rates have {} values, its parameters {}",
+                    run.checkpoint(&name).display(),
+                    rates.len(),
+                    checkpoint.theta.len()
+                )));
+            }
+        }
         Ok(TrainedPolicy {
             config,
             checkpoint,

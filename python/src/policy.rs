@@ -180,7 +180,8 @@ impl PyPolicy {
     }
 
     /// Adapts the policy to `task` with `steps` policy-gradient steps of the run's evaluation
-    /// protocol (`eval.episodes` episodes per step, lr `eval.first_lr` then `eval.later_lr`),
+    /// protocol (`eval.episodes` episodes per step, lr `eval.first_lr` then `eval.later_lr`; a
+    /// Meta-SGD policy's first step uses its learned per-parameter rates),
     /// episodes seeded as `metarl rollout --seed seed`. Returns `(adapted_policy, returns)`,
     /// `returns[j]` the mean return of the batch sampled after `j` steps.
     #[pyo3(signature = (task, steps = 1, seed = 0))]

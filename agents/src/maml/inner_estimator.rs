@@ -18,10 +18,13 @@
 //!   cumulative log-likelihood `S_t = Σ_{t'≤t} log π_t'`, with the DiCE paper's baseline term:
 //!   `L(θ) = Σ_t c_t □(S_t) + Σ_t b_t (1 − □(log π_t))`, so that
 //!   `H = Σ_t c_t (∇² S_t + ∇S_t ∇S_tᵀ) − Σ_t b_t (∇² log π_t + ∇ log π_t ∇ log π_tᵀ)`, an
-//!   unbiased estimate of the Hessian of the expected return when `c` are the rewards.
-//!   Here `c_t = −(G_t − G_{t+1})/N` from the returns-to-go `G` and `b_t = −(G_t − A_t)/N`,
-//!   both in the (normalized) advantages' units, so that `Σ_{t'≥t} c_t' − b_t = w_t`: the
-//!   gradient is the same policy gradient as the other two.
+//!   unbiased estimate of the Hessian of the expected return when `c` are the rewards and `b`
+//!   depends on states only. Here `c_t = −(G_t − G_{t+1})/N` from the returns-to-go `G` and
+//!   `b_t = −(G_t − A_t)/N`, both in the (normalized) advantages' units, so that
+//!   `Σ_{t'≥t} c_t' − b_t = w_t`: the gradient is the same policy gradient as the other two.
+//!   With γ = 1 and GAE λ = 1 these are the rewards and a state baseline; with γ < 1, `c_t`
+//!   also depends on later rewards, and with λ < 1, `b_t` on the action, so the Hessian is that
+//!   of the same (biased) discounted surrogate as the policy gradient itself.
 //!
 //! All three Hessians are `H_fixed v` plus a score term `Σ_t q_t ∇ log π_t`, with `q` a linear
 //! function of the per-row directional derivatives `u_t = ∇ log π_t · v`
@@ -381,7 +384,8 @@ enum RowCoupling {
     Dice(DiceRows),
 }
 
-/// An estimator's inner-loss Hessian at θ_j, kept for exact products.
+/// An estimator's inner-loss Hessian at some θ (θ_j for MAML-TRPO, ProMP's current θ_j(θ) away
+/// from it), kept for exact products.
 pub struct InnerHessian {
     hessian: LogLikelihoodHessian,
     coupling: RowCoupling,

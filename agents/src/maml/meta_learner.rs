@@ -4,9 +4,10 @@
 //! 1. draw a meta-batch of tasks;
 //! 2. per task (in parallel): sample K episodes with θ, adapt θ' = θ − α ∇L_in(θ) (repeat for
 //!    more inner steps), sample K validation episodes with θ';
-//! 3. meta-gradient g = mean_i (I − α H_i) ∇_{θ'} L_out,i (Finn et al.'s estimator, which
-//!    ignores how the inner batches' distribution depends on θ, see
-//!    [`super::task_objective`]; FOMAML drops H);
+//! 3. meta-gradient g = mean_i (I − α H_i) ∇_{θ'} L_out,i with H_i the Hessian of the
+//!    configured inner estimator (Finn et al.'s fixed-sample one by default, which ignores how
+//!    the inner batches' distribution depends on θ; LVC or DiCE keep that term, see
+//!    [`super::inner_estimator`]); FOMAML drops H;
 //! 4. TRPO: x = CG(M + λI, g) with M = mean_i J_i^T F_i J_i, step scaled to the KL radius,
 //!    backtracking until the surrogate improves with KL ≤ max_kl on the adapted policies.
 
@@ -37,7 +38,9 @@ pub struct IterationMetrics {
     pub return_pre: f64,
     /// Mean return of the validation episodes sampled with the adapted θ'.
     pub return_post: f64,
-    /// Mean KL between the old and new adapted policies (0 if the step was rejected).
+    /// Mean KL between the old and new adapted policies (0 if the step was rejected). ProMP
+    /// reports its penalty's KL here instead: the pre-update policies' KL from the sampling
+    /// policies after its optimization steps, summed over inner steps; Reptile reports 0.
     pub kl: f64,
     /// Meta-surrogate at θ_old.
     pub surrogate_before: f64,
@@ -242,6 +245,7 @@ impl MamlTrpo {
         let workers_n = self.workers;
         let tasks_n = summaries.len();
         let first_task = shard(tasks_n, team.size(), team.rank()).start;
+        let n_params = theta.len();
         let credits = &credits;
         let mut cg_time = Duration::ZERO;
         let mut line_search_time = Duration::ZERO;
@@ -279,7 +283,7 @@ impl MamlTrpo {
                             let explore = if credit == 0.0 {
                                 0.0
                             } else {
-                                credit * objective.exploration_value(spec, candidate)
+                                credit * objective.exploration_value(spec, &candidate[..n_params])
                             };
                             (c.surrogate + explore, c.kl)
                         },
@@ -369,7 +373,8 @@ impl IterationMetrics {
 impl MetaLearner for MamlTrpo {
     fn name(&self) -> &'static str {
         match (self.exploration, self.rates.is_some()) {
-            (true, _) => "e-maml-trpo",
+            (true, true) => "e-maml-meta-sgd",
+            (true, false) => "e-maml-trpo",
             (false, true) => "meta-sgd",
             (false, false) => "maml-trpo",
         }

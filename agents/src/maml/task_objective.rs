@@ -2,11 +2,12 @@
 //! its closed-form mean KL on the validation states, the meta-gradient `(I − αH) ∇_{θ'} L_out`
 //! and the KL-Hessian product `J^T F J v` with `J = dθ'/dθ = Π_j (I − α_j H_j)`.
 //!
-//! The meta-gradient is Finn et al.'s (2017) estimator: the surrogate on fixed samples,
-//! differentiated through the inner steps. It is not the full gradient of the expected
-//! post-adaptation return: it omits the term that comes from the pre-update sampling
-//! distribution depending on θ (see DiCE, Foerster et al. 2018, and ProMP/LVC, Rothfuss et al.
-//! 2019). Its Hessian-vector products `H v` and the Fisher products are exact forward-mode
+//! The meta-gradient differentiates the surrogate through the inner steps with the Hessian of the
+//! configured [`InnerEstimator`]'s objective. With the default fixed-sample one it is Finn et
+//! al.'s (2017) estimator, which is not the full gradient of the expected post-adaptation
+//! return: it omits the term that comes from the pre-update sampling distribution depending on
+//! θ, which DiCE (Foerster et al. 2018) and LVC (ProMP, Rothfuss et al. 2019) keep (see
+//! [`super::inner_estimator`]). Its Hessian-vector products `H v` and the Fisher products are exact forward-mode
 //! (R-operator) products ([`crate::policy::forward_mode`]): each task linearizes the policy once
 //! per meta-iteration at every θ_j and at θ', and every conjugate-gradient iteration reuses that.
 

@@ -225,6 +225,12 @@ impl MetaLearner for Promp {
         check_length("theta", n, &theta)?;
         let mut adam = Adam::new(self.settings.promp.learning_rate, n);
         let mut kl_penalty = self.settings.promp.kl_penalty;
+        // Every entry is needed to continue bit for bit.
+        for needed in [ADAM_M, ADAM_V, ADAM_STEPS, KL_PENALTY] {
+            if !state.iter().any(|(name, _)| name == needed) {
+                return Err(LearnerError::MissingState(needed.into()));
+            }
+        }
         for (name, values) in state {
             match name.as_str() {
                 ADAM_M => {
