@@ -78,7 +78,9 @@ pub fn ensure_trained(
     Ok(dir)
 }
 
-/// Makes sure `dir` holds a finished run of `config` (see [`ensure_trained`]).
+/// Makes sure `dir` holds a finished run of `config`: trains it if the directory is new,
+/// continues it if it stopped early (bit for bit, as `train --resume`), and refuses a run of
+/// another config there.
 pub fn ensure_trained_in(config: &Config, dir: &Path, hooks: &mut TrainingHooks<'_>) -> Result<()> {
     config.validate()?;
     let algo = config.train.algo;
