@@ -6,7 +6,9 @@
 //! * their gradient at the sampling parameters against the fixed-sample policy gradient;
 //! * their meta-gradient estimates on a one-step linear-Gaussian bandit whose post-adaptation
 //!   return and its gradient are known in closed form: the LVC and DiCE estimates converge to
-//!   the gradient of `J(θ + α ∇J(θ))` as the batches grow, the fixed-sample one does not.
+//!   the gradient of `J(θ + α ∇J(θ))` as the batches grow, the fixed-sample one does not;
+//! * their Hessian estimates on two-step episodes with a closed-form Hessian: DiCE's mean is
+//!   the Hessian, LVC's (which drops the cross-time terms) is not.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -345,4 +347,80 @@ fn lvc_and_dice_meta_gradients_converge_to_the_true_gradient_on_a_bandit_and_fix
     }
     // One-step episodes: DiCE's score term is LVC's.
     assert!((means[1] - means[2]).abs() < 1e-9);
+}
+
+/// Two-step episodes at a fixed observation: actions `a_0, a_1 ~ N(w o + b, e^{2s})`, reward
+/// `−(a_0 + a_1 − goal)²` at the second step only. `J(θ) = −(2μ − goal)² − 2σ²`: its Hessian is
+/// closed-form and has cross-time terms (the first action's score times the second step's
+/// reward) that DiCE keeps and LVC drops.
+#[test]
+fn on_two_step_episodes_dice_estimates_the_hessian_without_bias_and_lvc_does_not() {
+    let spec = PolicySpec {
+        obs_dim: 1,
+        act_dim: 1,
+        hidden: vec![],
+        activation: Activation::Tanh,
+    };
+    let (goal, theta) = (1.0, vec![0.2, 0.1, (0.7f64).ln()]);
+    let (mu, var) = (theta[0] + theta[1], (2.0 * theta[2]).exp());
+    let v = [0.3, -0.5, 0.8];
+    // Loss = −(1/N_rows) Σ ...: its expectation is −J/2 (two rows per episode), Hessian −∇²J/2.
+    let dmu = v[0] + v[1];
+    let exact = [8.0 * dmu / 2.0, 8.0 * dmu / 2.0, 8.0 * var * v[2] / 2.0];
+    let settings = AdvantageSettings {
+        gamma: 1.0,
+        gae_lambda: 1.0,
+        normalize: false,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let (k, repeats) = (200, 2000);
+    let mut errors = Vec::new();
+    for estimator in [InnerEstimator::Lvc, InnerEstimator::Dice] {
+        let mut mean = [0.0; 3];
+        let mut sq = [0.0; 3];
+        for _ in 0..repeats {
+            let sigma = var.sqrt();
+            let actions: Vec<f64> = (0..2 * k)
+                .map(|_| mu + sigma * rng.sample::<f64, _>(StandardNormal))
+                .collect();
+            let rewards = (0..2 * k)
+                .map(|i| {
+                    if i % 2 == 1 {
+                        -(actions[i - 1] + actions[i] - goal).powi(2)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let batch = EpisodeBatch {
+                obs_dim: 1,
+                act_dim: 1,
+                obs: vec![1.0; 2 * k],
+                actions,
+                rewards,
+                episode_lengths: vec![2; k],
+                terminated: vec![true; k],
+            };
+            let data = PolicyGradientData::new(theta.clone(), batch, &settings);
+            let terms = EstimatorTerms::new(estimator, &spec, &data, &settings);
+            let hv = terms.hessian(&data.loss, &spec, &theta).product(&v);
+            for i in 0..3 {
+                mean[i] += hv[i] / repeats as f64;
+                sq[i] += hv[i] * hv[i] / repeats as f64;
+            }
+        }
+        let stderr: Vec<f64> = (0..3)
+            .map(|i| ((sq[i] - mean[i] * mean[i]) / repeats as f64).sqrt())
+            .collect();
+        let error = relative_error(&mean, &exact);
+        let noise = dot(&stderr, &stderr).sqrt() / dot(&exact, &exact).sqrt();
+        eprintln!(
+            "{}: relative error {error:.4} (Monte-Carlo s.e. {noise:.4})",
+            estimator.name()
+        );
+        errors.push((error, noise));
+    }
+    let ((lvc, lvc_noise), (dice, dice_noise)) = (errors[0], errors[1]);
+    assert!(dice < 0.05 && dice < 4.0 * dice_noise + 0.01, "DiCE {dice}");
+    assert!(lvc > 0.2 && lvc > 6.0 * lvc_noise, "LVC {lvc}");
 }
