@@ -33,18 +33,34 @@ impl KlAnchor {
 
     /// Mean `KL(π_old || π_θ)` over the states.
     pub fn value(&self, spec: &PolicySpec, theta: &[f64]) -> f64 {
-        let net = Network::new(spec, theta);
-        let means = net.mean_values(&self.obs, self.rows());
-        gaussian::mean_kl(&self.means, &self.log_std, &means, &net.log_std())
+        let (_, means) = self.means_at(spec, theta);
+        gaussian::mean_kl(
+            &self.means,
+            &self.log_std,
+            &means,
+            &theta[spec.log_std_offset()..],
+        )
     }
 
     /// Its gradient at `theta`.
     pub fn gradient(&self, spec: &PolicySpec, theta: &[f64]) -> Vec<f64> {
+        self.value_and_gradient(spec, theta).1
+    }
+
+    /// The mean network linearized at `theta` on the states, and its means.
+    fn means_at(&self, spec: &PolicySpec, theta: &[f64]) -> (Linearization, Vec<f64>) {
+        let lin = Linearization::new(spec, theta, &matrix(&self.obs, self.rows(), spec.obs_dim));
+        let means = lin.means().as_vec();
+        (lin, means)
+    }
+
+    /// [`KlAnchor::value`] and [`KlAnchor::gradient`] from one forward pass.
+    pub fn value_and_gradient(&self, spec: &PolicySpec, theta: &[f64]) -> (f64, Vec<f64>) {
         let rows = self.rows();
         let act = spec.act_dim;
-        let lin = Linearization::new(spec, theta, &matrix(&self.obs, rows, spec.obs_dim));
-        let means = lin.means().as_vec();
+        let (lin, means) = self.means_at(spec, theta);
         let log_std = &theta[spec.log_std_offset()..];
+        let value = gaussian::mean_kl(&self.means, &self.log_std, &means, log_std);
         let n = rows.max(1) as f64;
         let cotangent: Vec<f64> = (0..rows * act)
             .map(|k| (means[k] - self.means[k]) / (2.0 * log_std[k % act]).exp() / n)
@@ -60,7 +76,7 @@ impl KlAnchor {
                 / n;
             flat[offset + j] = 1.0 - (old_variance + spread) / variance;
         }
-        flat
+        (value, flat)
     }
 }
 

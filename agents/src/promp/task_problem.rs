@@ -144,11 +144,11 @@ impl TaskProblem {
             let hessian = terms.hessian(&step.data.loss, spec, at);
             step.size
                 .apply_jacobian_transpose(&mut adjoint, |v| hessian.product(v));
-            let kl_gradient = anchor.gradient(spec, at);
+            let (kl_value, kl_gradient) = anchor.value_and_gradient(spec, at);
             for (a, k) in adjoint.iter_mut().zip(kl_gradient) {
                 *a += kl_penalty * k;
             }
-            kl += anchor.value(spec, at);
+            kl += kl_value;
         }
         (PrompValue { loss, kl }, adjoint)
     }
