@@ -5,8 +5,11 @@
 use std::sync::Arc;
 
 use metarl::agents::sampler::{sample_task, EnvPool, SampleRequest};
-use metarl::envs::{register_env, BoxSpace, Env, RenderFrame, Step, Task, TaskDistribution};
-use metarl::rollout::{Recorder, SceneKind};
+use metarl::envs::{
+    register_env, BoxSpace, Env, GoalMarker, RenderFrame, Scenery, Shape, Step, Task,
+    TaskDistribution,
+};
+use metarl::rollout::Recorder;
 use metarl::{evaluate, Config, EvalOptions, Trainer};
 
 /// A 1-D point that should move to a target drawn from [-1, 1]; reward −|x − target|.
@@ -53,8 +56,20 @@ impl Env for Line {
         Some(RenderFrame {
             position: [self.x, 0.0],
             x_velocity: None,
-            capsules: Vec::new(),
+            bodies: vec![Shape::Disc {
+                center: [self.x, 0.0],
+                radius: 0.05,
+            }],
         })
+    }
+    fn scenery(&self) -> Scenery {
+        Scenery {
+            goal: Some(GoalMarker {
+                position: [self.target, 0.0],
+                radius: 0.0,
+            }),
+            ..Scenery::default()
+        }
     }
 }
 
@@ -132,9 +147,18 @@ fn a_task_family_registered_from_library_code_trains_evaluates_and_records() {
     assert!(report.mean.iter().all(|m| m.is_finite() && *m <= 0.0));
 
     let recorder = Recorder::open(&dir.path().join("run"), None).unwrap();
-    assert_eq!(recorder.scene(), SceneKind::Nav2d, "a point scene");
+    assert_eq!(
+        recorder.default_episodes(),
+        5,
+        "seen from above: several trails"
+    );
     let recording = recorder.record(None, 1, 5, 2).unwrap();
     recording.check().unwrap();
+    assert_eq!(
+        recording.goal(),
+        Some([recording.task[0], 0.0]),
+        "the scenery of the recorded task"
+    );
     assert_eq!(recording.sets.len(), 2);
     let episode = &recording.sets[0].episodes[0];
     assert_eq!(episode.rewards.len(), LINE_HORIZON);

@@ -72,12 +72,14 @@ fn nav2d_rollout_records_pre_and_post_episodes_deterministically() {
     );
 
     assert_eq!(json["format"], "metarl-rollout");
-    assert_eq!(json["version"], 1);
-    assert_eq!(
-        (json["env"].as_str(), json["scene"].as_str()),
-        (Some("nav2d"), Some("nav2d"))
-    );
+    assert_eq!(json["version"], 2);
+    assert_eq!(json["env"], "nav2d");
     assert_eq!(json["task"], serde_json::json!([0.3, -0.2]));
+    assert_eq!(
+        json["scenery"],
+        serde_json::json!({"ground": null, "walls": [], "goal": {"position": [0.3, -0.2], "radius": 0.01}}),
+        "seen from above, the task's goal"
+    );
     assert_eq!(
         json["lrs"],
         serde_json::json!([0.1, 0.05, 0.05]),
@@ -101,9 +103,10 @@ fn nav2d_rollout_records_pre_and_post_episodes_deterministically() {
             assert_eq!(frames.len(), rewards.len() + 1);
             assert!(rewards.len() <= 10);
             assert_eq!(
-                frames[0]["position"],
-                serde_json::json!([0.0, 0.0]),
-                "start at the origin"
+                frames[0],
+                serde_json::json!({"position": [0.0, 0.0],
+                    "bodies": [{"kind": "disc", "center": [0.0, 0.0], "radius": f64::from(0.01_f32)}]}),
+                "start at the origin, the agent a disc (its f32 collider's radius)"
             );
             let total: f64 = rewards.iter().sum();
             assert!((f(&episode["return"]) - total).abs() < 1e-9);
@@ -139,20 +142,28 @@ fn cheetah_rollout_records_capsule_segments() {
         &dir.path().join("c.json"),
         &["--task", "1.5", "--steps", "1"],
     );
-    assert_eq!(json["scene"], "cheetah");
     assert_eq!(json["task"], serde_json::json!([1.5]));
     assert!((f(&json["dt"]) - 0.05).abs() < 1e-12);
-    assert!((f(&json["capsule_radius"]) - 0.046).abs() < 1e-12);
+    assert_eq!(
+        json["scenery"],
+        serde_json::json!({"ground": 0.0, "walls": [], "goal": null}),
+        "a side view over the ground, no goal"
+    );
     for set in json["sets"].as_array().unwrap() {
         let episodes = set["episodes"].as_array().unwrap();
         assert_eq!(episodes.len(), 1);
         let frames = episodes[0]["frames"].as_array().unwrap();
         assert_eq!(frames.len(), 11, "reset + 10 steps");
         for frame in frames {
-            let capsules = frame["capsules"].as_array().unwrap();
-            assert_eq!(capsules.len(), 8);
+            let bodies = frame["bodies"].as_array().unwrap();
+            assert_eq!(bodies.len(), 8);
+            for body in bodies {
+                assert_eq!(body["kind"], "capsule");
+                assert!((f(&body["radius"]) - 0.046).abs() < 1e-12);
+            }
             // The torso is a rigid 1 m segment whose midpoint is the torso origin.
-            let t: Vec<f64> = capsules[0].as_array().unwrap().iter().map(f).collect();
+            let (a, b) = (&bodies[0]["a"], &bodies[0]["b"]);
+            let t: Vec<f64> = [&a[0], &a[1], &b[0], &b[1]].into_iter().map(f).collect();
             assert!(((t[2] - t[0]).hypot(t[3] - t[1]) - 1.0).abs() < 1e-4);
             let p = &frame["position"];
             assert!((0.5 * (t[0] + t[2]) - f(&p[0])).abs() < 1e-4);

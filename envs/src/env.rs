@@ -21,20 +21,73 @@ pub struct Step {
     pub metrics: Vec<(&'static str, f64)>,
 }
 
-/// What a viewer draws of an env's current state (world coordinates, metres).
+/// One drawn shape in world coordinates (metres; x forward or right, y up).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Shape {
+    /// The points within `radius` of the segment from `a` to `b` (a link of an articulated body).
+    Capsule {
+        /// One endpoint of the segment.
+        a: [f64; 2],
+        /// The other endpoint.
+        b: [f64; 2],
+        /// Radius (m).
+        radius: f64,
+    },
+    /// A rectangle (a wall or a box-shaped body).
+    Rect {
+        /// Centre.
+        center: [f64; 2],
+        /// Half width and half height before the rotation.
+        half_extents: [f64; 2],
+        /// Counter-clockwise rotation about the centre (rad).
+        angle: f64,
+    },
+    /// A disc (a point agent drawn with its collider's radius).
+    Disc {
+        /// Centre.
+        center: [f64; 2],
+        /// Radius (m).
+        radius: f64,
+    },
+}
+
+/// What a viewer draws of an env's moving bodies at one instant (world coordinates, metres).
 ///
 /// Viewers and recordings take it from [`Env::render`], so they need no env-specific code.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RenderFrame {
-    /// Position (x, y) of the point agent, or of the torso origin of an articulated body.
+    /// Position (x, y) of the point agent, or of the torso origin of an articulated body (what
+    /// trails follow and cameras track).
     pub position: [f64; 2],
     /// Forward (x) velocity of the last step, for envs that have one (`None` otherwise); 0 right
     /// after a reset.
     pub x_velocity: Option<f64>,
-    /// Capsules of the body as world-space segments `[ax, ay, bx, by]` (each capsule is the set of
-    /// points within [`crate::TaskDistribution::capsule_radius`] of its segment); empty for point
-    /// envs.
-    pub capsules: Vec<[f64; 4]>,
+    /// The shapes of every moving body (links of an articulated body, the agent's disc).
+    pub bodies: Vec<Shape>,
+}
+
+/// A goal marker: where the task's goal is and how near counts as reaching it.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GoalMarker {
+    /// Goal position (world coordinates).
+    pub position: [f64; 2],
+    /// Radius of the region that counts as the goal (the termination tolerance or the sparse
+    /// reward's radius); 0 for a point goal.
+    pub radius: f64,
+}
+
+/// What does not move during an episode: the ground, the walls, the task's goal.
+///
+/// [`Env::scenery`] gives it for the current task; it changes only with the task.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Scenery {
+    /// Height (y) of a flat ground plane, for envs with gravity (`None`: seen from above).
+    pub ground: Option<f64>,
+    /// Static obstacles.
+    pub walls: Vec<Shape>,
+    /// The goal of the current task, for tasks that are a place.
+    pub goal: Option<GoalMarker>,
 }
 
 /// A simulated environment set to one task of a task distribution.
@@ -57,5 +110,10 @@ pub trait Env: Send {
     /// What a viewer draws of the current state; `None` (the default) if the env cannot be drawn.
     fn render(&self) -> Option<RenderFrame> {
         None
+    }
+    /// The static part of the scene for the task of the current episode (set at reset); empty
+    /// by default.
+    fn scenery(&self) -> Scenery {
+        Scenery::default()
     }
 }

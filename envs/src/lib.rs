@@ -18,7 +18,7 @@ pub mod testing;
 
 pub use check::check_env;
 pub use cheetah::{Cheetah, CheetahFamily, CheetahTasks};
-pub use env::{Env, RenderFrame, Step};
+pub use env::{Env, GoalMarker, RenderFrame, Scenery, Shape, Step};
 pub use nav2d::{Nav2d, Nav2dTasks};
 pub use registry::{
     env_descriptions, env_names, register_env, task_distribution, EnvError, EnvFactory,

@@ -25,7 +25,8 @@
 use rand::distributions::{Distribution, Uniform};
 use rapier2d::prelude::{ColliderBuilder, PhysicsWorld, RigidBodyBuilder, RigidBodyHandle, Vector};
 
-use crate::env::{Env, RenderFrame, Step};
+use crate::env::{Env, GoalMarker, RenderFrame, Scenery, Shape, Step};
+use crate::registry::Builtin;
 use crate::space::BoxSpace;
 use crate::task::{Task, TaskDistribution};
 
@@ -39,6 +40,24 @@ pub const GOAL_TOLERANCE: f64 = 0.01;
 pub const DEFAULT_HORIZON: usize = 100;
 /// Radius of the agent's Rapier collider (a point agent; only walls in later families touch it).
 pub const AGENT_RADIUS: f32 = 0.01;
+
+/// The registry entries of the nav2d families.
+pub(crate) fn builtins() -> Vec<Builtin> {
+    vec![
+        Builtin::new(
+            "nav2d",
+            "2D navigation to a random goal (MAML paper)",
+            DEFAULT_HORIZON,
+            Nav2dTasks::new,
+        ),
+        Builtin::new(
+            "nav2d-oracle",
+            "2D navigation to a random goal (MAML paper), observing the goal",
+            DEFAULT_HORIZON,
+            Nav2dTasks::oracle,
+        ),
+    ]
+}
 
 /// The 2D navigation task distribution: goals uniform in [-0.5, 0.5)^2.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -330,13 +349,29 @@ impl Env for Nav2d {
         }
     }
 
-    /// The agent position (the f64 state), no velocity, no capsules.
+    /// The agent position (the f64 state) and its disc of radius [`AGENT_RADIUS`]; no velocity.
     fn render(&self) -> Option<RenderFrame> {
         Some(RenderFrame {
             position: self.position,
             x_velocity: None,
-            capsules: Vec::new(),
+            bodies: vec![Shape::Disc {
+                center: self.position,
+                radius: f64::from(AGENT_RADIUS),
+            }],
         })
+    }
+
+    /// Seen from above (no ground), no walls, the episode's goal with radius
+    /// [`GOAL_TOLERANCE`].
+    fn scenery(&self) -> Scenery {
+        Scenery {
+            ground: None,
+            walls: Vec::new(),
+            goal: Some(GoalMarker {
+                position: self.goal,
+                radius: GOAL_TOLERANCE,
+            }),
+        }
     }
 }
 
@@ -512,7 +547,7 @@ mod tests {
     }
 
     #[test]
-    fn render_draws_the_agent_position_without_capsules() {
+    fn render_draws_the_agent_disc_and_the_scenery_the_goal() {
         let mut env = env_with_goal([0.3, -0.2], 100);
         let frame = |env: &Nav2d| env.render().unwrap();
         assert_eq!(
@@ -520,8 +555,21 @@ mod tests {
             RenderFrame {
                 position: [0.0, 0.0],
                 x_velocity: None,
-                capsules: Vec::new(),
+                bodies: vec![Shape::Disc {
+                    center: [0.0, 0.0],
+                    radius: f64::from(AGENT_RADIUS),
+                }],
             }
+        );
+        let scenery = env.scenery();
+        assert_eq!(scenery.ground, None);
+        assert!(scenery.walls.is_empty());
+        assert_eq!(
+            scenery.goal,
+            Some(GoalMarker {
+                position: [0.3, -0.2],
+                radius: GOAL_TOLERANCE
+            })
         );
         let step = env.step(&[0.07, -0.1]);
         assert_eq!(frame(&env).position.to_vec(), step.obs);
@@ -558,7 +606,7 @@ mod tests {
                     ))
                 );
             }
-            assert_eq!((dist.dt(), dist.capsule_radius()), (1.0, 0.0));
+            assert_eq!(dist.dt(), 1.0);
         }
     }
 

@@ -18,10 +18,8 @@
 
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
-use crate::cheetah::env::DEFAULT_HORIZON as CHEETAH_DEFAULT_HORIZON;
-use crate::cheetah::{CheetahFamily, CheetahTasks};
-use crate::nav2d::{self, Nav2dTasks};
 use crate::task::TaskDistribution;
+use crate::{cheetah, nav2d};
 
 /// Builds a registered family's task distribution; the argument is the optional horizon
 /// override (already checked to be >= 1), `None` meaning the family's default time limit.
@@ -66,69 +64,50 @@ fn registry() -> &'static Registry {
     REGISTRY.get_or_init(|| {
         let entries = builtins()
             .into_iter()
-            .map(|(name, description, factory)| Entry {
-                name: name.to_string(),
-                description: description.to_string(),
-                factory,
+            .map(|builtin| Entry {
+                name: builtin.name.to_string(),
+                description: builtin.description.to_string(),
+                factory: builtin.factory,
             })
             .collect();
         RwLock::new(entries)
     })
 }
 
-/// The built-in families, in their listing order.
-fn builtins() -> Vec<(&'static str, &'static str, EnvFactory)> {
-    fn nav(oracle: bool) -> EnvFactory {
-        Arc::new(move |horizon: Option<usize>| {
-            let horizon = horizon.unwrap_or(nav2d::DEFAULT_HORIZON);
-            Box::new(if oracle {
-                Nav2dTasks::oracle(horizon)
-            } else {
-                Nav2dTasks::new(horizon)
-            }) as Box<dyn TaskDistribution>
-        })
+/// A built-in family: what [`register_env`] would be given for it.
+pub(crate) struct Builtin {
+    /// Registry name.
+    pub name: &'static str,
+    /// One-line description.
+    pub description: &'static str,
+    /// Builds the distribution from the horizon override.
+    pub factory: EnvFactory,
+}
+
+impl Builtin {
+    /// A built-in whose distribution is `make(horizon.unwrap_or(default_horizon))`.
+    pub fn new<D: TaskDistribution + 'static>(
+        name: &'static str,
+        description: &'static str,
+        default_horizon: usize,
+        make: impl Fn(usize) -> D + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            name,
+            description,
+            factory: Arc::new(move |horizon: Option<usize>| {
+                Box::new(make(horizon.unwrap_or(default_horizon))) as Box<dyn TaskDistribution>
+            }),
+        }
     }
-    fn cheetah(family: CheetahFamily, oracle: bool) -> EnvFactory {
-        Arc::new(move |horizon: Option<usize>| {
-            Box::new(CheetahTasks::new(
-                family,
-                oracle,
-                horizon.unwrap_or(CHEETAH_DEFAULT_HORIZON),
-            )) as Box<dyn TaskDistribution>
-        })
-    }
-    vec![
-        (
-            "nav2d",
-            "2D navigation to a random goal (MAML paper)",
-            nav(false),
-        ),
-        (
-            "nav2d-oracle",
-            "2D navigation to a random goal (MAML paper), observing the goal",
-            nav(true),
-        ),
-        (
-            "cheetah-vel",
-            "half-cheetah running at a random goal velocity (MAML paper)",
-            cheetah(CheetahFamily::Velocity, false),
-        ),
-        (
-            "cheetah-dir",
-            "half-cheetah running forward or backward (MAML paper)",
-            cheetah(CheetahFamily::Direction, false),
-        ),
-        (
-            "cheetah-vel-oracle",
-            "half-cheetah running at a random goal velocity (MAML paper), observing the goal velocity",
-            cheetah(CheetahFamily::Velocity, true),
-        ),
-        (
-            "cheetah-dir-oracle",
-            "half-cheetah running forward or backward (MAML paper), observing the direction",
-            cheetah(CheetahFamily::Direction, true),
-        ),
-    ]
+}
+
+/// The built-in families, in their listing order: each family module lists its own.
+fn builtins() -> Vec<Builtin> {
+    [nav2d::builtins(), cheetah::builtins()]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// `f` of every entry, in registration order (built-ins first).
@@ -210,6 +189,7 @@ pub fn env_descriptions() -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Nav2dTasks;
 
     const BUILTINS: [&str; 6] = [
         "nav2d",

@@ -27,11 +27,6 @@ pub trait TaskDistribution: Send + Sync {
     fn dt(&self) -> f64 {
         1.0
     }
-    /// Radius (m) of the capsules in the environments' [`crate::env::RenderFrame`]s; 0 by default
-    /// (no capsules).
-    fn capsule_radius(&self) -> f64 {
-        0.0
-    }
     /// Checks task parameters given by a person (count and range) and makes them a task.
     ///
     /// The default accepts finite parameters as many as a sampled task has; families with

@@ -3,7 +3,7 @@
 //!
 //! Only built with the crate feature `testing` (or in this crate's own tests).
 
-use crate::{BoxSpace, Env, RenderFrame, Step, Task, TaskDistribution};
+use crate::{BoxSpace, Env, RenderFrame, Scenery, Step, Task, TaskDistribution};
 
 /// Wraps a task distribution so that every step's reward is NaN.
 pub struct NanRewards(pub Box<dyn TaskDistribution>);
@@ -35,6 +35,9 @@ impl Env for NanRewardEnv {
     fn render(&self) -> Option<RenderFrame> {
         self.0.render()
     }
+    fn scenery(&self) -> Scenery {
+        self.0.scenery()
+    }
 }
 
 impl TaskDistribution for NanRewards {
@@ -59,9 +62,6 @@ impl TaskDistribution for NanRewards {
     fn dt(&self) -> f64 {
         self.0.dt()
     }
-    fn capsule_radius(&self) -> f64 {
-        self.0.capsule_radius()
-    }
     fn check_task(&self, params: &[f64]) -> Result<Task, String> {
         self.0.check_task(params)
     }
@@ -84,10 +84,6 @@ mod tests {
         assert!(nan.check_task(&[0.9, 0.0]).is_err());
         let cheetah = NanRewards(Box::new(CheetahTasks::velocity()));
         assert_eq!(cheetah.dt(), CheetahTasks::velocity().dt());
-        assert_eq!(
-            cheetah.capsule_radius(),
-            CheetahTasks::velocity().capsule_radius()
-        );
         assert_eq!(
             cheetah.check_task(&[2.5]),
             CheetahTasks::velocity().check_task(&[2.5])

@@ -283,21 +283,27 @@ fn registry_names_map_to_family_and_oracle() {
 
 #[test]
 fn render_draws_the_torso_origin_last_step_velocity_and_capsule_segments() {
-    use metarl_envs::cheetah::render::capsule_segments;
+    use metarl_envs::cheetah::render::{capsule_segments, CAPSULE_RADIUS};
     let mut env = env_with_task(CheetahFamily::Velocity, false, 1.0, 3);
     let expected = |env: &Cheetah, x_velocity: f64| metarl_envs::RenderFrame {
         position: [env.world().state().qpos[0], env.world().state().qpos[1]],
         x_velocity: Some(x_velocity),
-        capsules: capsule_segments(env.world())
+        bodies: capsule_segments(env.world())
             .iter()
-            .map(|s| [s.a[0], s.a[1], s.b[0], s.b[1]])
+            .map(|s| metarl_envs::Shape::Capsule {
+                a: s.a,
+                b: s.b,
+                radius: CAPSULE_RADIUS,
+            })
             .collect(),
     };
     let frame = env.render().unwrap();
     assert_eq!(frame, expected(&env, 0.0));
     assert_eq!(frame.position, [0.0, env.world().state().qpos[1]]);
     assert!((frame.position[1] - INITIAL_HEIGHT).abs() <= 0.1 + 1e-12);
-    assert_eq!(frame.capsules.len(), 8);
+    assert_eq!(frame.bodies.len(), 8);
+    assert_eq!(env.scenery().ground, Some(0.0));
+    assert_eq!(env.scenery().goal, None);
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     for _ in 0..20 {
         let step = env.step(&random_action(&mut rng));
@@ -314,14 +320,12 @@ fn render_draws_the_torso_origin_last_step_velocity_and_capsule_segments() {
 }
 
 #[test]
-fn cheetah_distributions_give_dt_capsule_radius_and_check_tasks() {
-    use metarl_envs::cheetah::render::CAPSULE_RADIUS;
+fn cheetah_distributions_give_dt_and_check_tasks() {
     for oracle in [false, true] {
         let vel = CheetahTasks::new(CheetahFamily::Velocity, oracle, 200);
         let dir = CheetahTasks::new(CheetahFamily::Direction, oracle, 200);
         for dist in [&vel, &dir] {
             assert!((dist.dt() - 0.05).abs() < 1e-15);
-            assert_eq!(dist.capsule_radius(), CAPSULE_RADIUS);
         }
         for ok in [0.0, 1.3, 2.0] {
             assert_eq!(vel.check_task(&[ok]), Ok(Task { params: vec![ok] }));

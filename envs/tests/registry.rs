@@ -113,7 +113,7 @@ fn a_registered_family_builds_by_name_and_passes_check_env() {
     }
     check_env(task_distribution(name, Some(1)).unwrap().as_ref(), 3).unwrap();
     // Defaults of the optional trait methods.
-    assert_eq!((dist.dt(), dist.capsule_radius()), (1.0, 0.0));
+    assert_eq!(dist.dt(), 1.0);
     assert_eq!(dist.check_task(&[0.25]), Ok(Task { params: vec![0.25] }));
     assert_eq!(dist.make_env().render(), None);
 }

@@ -1,7 +1,7 @@
 //! `metarl rollout`: record one adaptation to a JSON file.
 
 use anyhow::{bail, Result};
-use metarl::rollout::{default_episodes, Recorder, MAX_STEPS};
+use metarl::rollout::{Recorder, MAX_STEPS};
 
 use super::RolloutArgs;
 
@@ -22,9 +22,7 @@ pub fn run(args: &RolloutArgs) -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("--task: {e}"))?,
         ),
     };
-    let episodes = args
-        .episodes
-        .unwrap_or_else(|| default_episodes(recorder.scene()));
+    let episodes = args.episodes.unwrap_or_else(|| recorder.default_episodes());
     let recording = recorder.record(task, args.steps, args.seed, episodes)?;
     recording.save(&args.out)?;
     let means: Vec<String> = recording

@@ -4,35 +4,13 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use metarl_envs::{Scenery, Shape};
 use serde::{Deserialize, Serialize};
 
 /// Value of the `format` field.
 pub const FORMAT: &str = "metarl-rollout";
 /// Version of the layout written; readers refuse any other version.
-pub const VERSION: u32 = 1;
-
-/// Which scene a recording is drawn in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SceneKind {
-    /// 2D navigation: frames hold the agent position.
-    Nav2d,
-    /// Half-cheetah: frames hold the torso origin and the capsule segments.
-    Cheetah,
-}
-
-impl SceneKind {
-    /// The scene of a built-in env name (`nav2d*` or `cheetah-*`); `None` for other envs.
-    pub fn of_env(env: &str) -> Option<SceneKind> {
-        if env.starts_with("nav2d") {
-            Some(SceneKind::Nav2d)
-        } else if env.starts_with("cheetah-") {
-            Some(SceneKind::Cheetah)
-        } else {
-            None
-        }
-    }
-}
+pub const VERSION: u32 = 2;
 
 /// A recorded adaptation: the task, and episodes of the policy after 0..=N adaptation steps.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,8 +21,6 @@ pub struct Recording {
     pub version: u32,
     /// Environment name (e.g. `nav2d`, `cheetah-vel`).
     pub env: String,
-    /// Scene the frames are for.
-    pub scene: SceneKind,
     /// Task parameters: nav2d `[gx, gy]`, cheetah-vel `[v_goal]`, cheetah-dir `[d]`.
     pub task: Vec<f64>,
     /// Seed the task (unless given) and every episode were drawn from.
@@ -53,8 +29,8 @@ pub struct Recording {
     pub horizon: usize,
     /// Simulated seconds per env step (nav2d: 1, cheetah: 0.05).
     pub dt: f64,
-    /// Capsule radius for drawing (m; cheetah), 0 for nav2d.
-    pub capsule_radius: f64,
+    /// What does not move in the recorded task (ground, walls, goal), from the env after reset.
+    pub scenery: Scenery,
     /// Meta-iteration of the checkpoint the policy came from.
     pub checkpoint_iteration: u64,
     /// Learning rate of each adaptation step (eval protocol: first_lr, then later_lr).
@@ -94,15 +70,23 @@ pub struct Episode {
 /// The drawable state at one time.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Frame {
-    /// nav2d: the agent position (x, y); cheetah: the torso origin (x forward, y up), m.
+    /// The point agent's position, or the torso origin of an articulated body (m; what trails
+    /// follow and the side view's camera tracks).
     pub position: [f64; 2],
-    /// Cheetah: torso x velocity over the step that led here (m/s; 0 after reset).
+    /// Forward velocity over the step that led here, for envs that have one (m/s; 0 after reset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x_velocity: Option<f64>,
-    /// Cheetah: every capsule as a world-space segment `[ax, ay, bx, by]` (m): torso, head,
-    /// bthigh, bshin, bfoot, fthigh, fshin, ffoot. Empty for nav2d.
+    /// Every moving body's shape in world coordinates (m), in the env's order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub capsules: Vec<[f64; 4]>,
+    pub bodies: Vec<Shape>,
+}
+
+/// The fields read before the rest, so another version is refused with a clear message rather
+/// than a missing-field error.
+#[derive(Deserialize)]
+struct Header {
+    format: String,
+    version: u32,
 }
 
 impl Recording {
@@ -147,51 +131,51 @@ impl Recording {
 
     /// Parses and checks recording JSON.
     pub fn parse(text: &str) -> Result<Recording> {
+        let header: Header = serde_json::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        check_header(&header.format, header.version)?;
         let recording: Recording =
             serde_json::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
         recording.check()?;
         Ok(recording)
     }
 
-    /// The goal to draw in the point scene: a 2-parameter task there (nav2d's goal), else none.
+    /// The position of the task's goal, for tasks that are a place ([`Scenery::goal`]).
     pub fn goal(&self) -> Option<[f64; 2]> {
-        match (self.scene, self.task.as_slice()) {
-            (SceneKind::Nav2d, &[gx, gy]) => Some([gx, gy]),
-            _ => None,
-        }
+        self.scenery.goal.map(|g| g.position)
     }
 
-    /// Checks what the viewer relies on: format and version, the scene of the env, at least one
-    /// set, frames = rewards + 1, finite values, capsules present for the cheetah.
+    /// Checks what the viewer relies on: format and version, a task the env accepts (when the
+    /// env is registered in this process; else any non-empty finite task), at least one set,
+    /// frames = rewards + 1, finite values, and the same bodies (count and kinds) in every frame.
     pub fn check(&self) -> Result<()> {
-        if self.format != FORMAT {
-            bail!("format is `{}`, not `{FORMAT}`", self.format);
-        }
-        if self.version != VERSION {
-            bail!(
-                "version {} is not supported (this build reads {VERSION})",
-                self.version
-            );
-        }
-        // The built-in families have a known scene and task size; an env registered by a user
-        // is drawn in the scene its frames call for, with a task of any size.
-        let expected_task = match SceneKind::of_env(&self.env) {
-            Some(scene) if scene != self.scene => {
-                bail!("scene {:?} does not match env `{}`", self.scene, self.env)
-            }
-            Some(SceneKind::Nav2d) => Some(2),
-            Some(SceneKind::Cheetah) => Some(1),
-            None => None,
-        };
-        if expected_task.is_some_and(|n| self.task.len() != n)
-            || self.task.is_empty()
-            || !self.task.iter().all(|p| p.is_finite())
-        {
+        check_header(&self.format, self.version)?;
+        if self.task.is_empty() || !self.task.iter().all(|p| p.is_finite()) {
             bail!("task {:?} is not a {} task", self.task, self.env);
+        }
+        if let Ok(dist) = metarl_envs::task_distribution(&self.env, None) {
+            if let Err(e) = dist.check_task(&self.task) {
+                bail!("{e}");
+            }
+        }
+        if !scenery_is_finite(&self.scenery) {
+            bail!("scenery: non-finite value");
         }
         if self.sets.is_empty() {
             bail!("no episode sets");
         }
+        let kinds = |f: &Frame| {
+            f.bodies
+                .iter()
+                .map(std::mem::discriminant)
+                .collect::<Vec<_>>()
+        };
+        let first = self
+            .sets
+            .iter()
+            .flat_map(|s| &s.episodes)
+            .flat_map(|e| e.frames.first())
+            .next()
+            .map(kinds);
         for set in &self.sets {
             for (e, episode) in set.episodes.iter().enumerate() {
                 let where_ = || format!("set {} episode {e}", set.steps);
@@ -206,15 +190,17 @@ impl Recording {
                 let finite = episode.rewards.iter().all(|r| r.is_finite())
                     && episode.frames.iter().all(|f| {
                         f.position.iter().all(|v| v.is_finite())
-                            && f.capsules.iter().flatten().all(|v| v.is_finite())
+                            && f.x_velocity.is_none_or(f64::is_finite)
+                            && f.bodies.iter().all(shape_is_finite)
                     });
                 if !finite {
                     bail!("{}: non-finite value", where_());
                 }
-                if self.scene == SceneKind::Cheetah
-                    && episode.frames.iter().any(|f| f.capsules.is_empty())
-                {
-                    bail!("{}: cheetah frame without capsules", where_());
+                if episode.frames.iter().any(|f| Some(kinds(f)) != first) {
+                    bail!(
+                        "{}: the bodies differ from the first frame's (count or kinds)",
+                        where_()
+                    );
                 }
             }
         }
@@ -222,8 +208,57 @@ impl Recording {
     }
 }
 
+/// Refuses another format or version (one line; version 1 asks for a new recording).
+fn check_header(format: &str, version: u32) -> Result<()> {
+    if format != FORMAT {
+        bail!("format is `{format}`, not `{FORMAT}`");
+    }
+    if version != VERSION {
+        bail!(
+            "version {version} is not supported (this build reads {VERSION}); re-record it with \
+             `metarl rollout`"
+        );
+    }
+    Ok(())
+}
+
+/// Every coordinate and size of `shape` is finite (and sizes are not negative).
+fn shape_is_finite(shape: &Shape) -> bool {
+    let values: Vec<f64> = match *shape {
+        Shape::Capsule { a, b, radius } => vec![a[0], a[1], b[0], b[1], radius],
+        Shape::Rect {
+            center,
+            half_extents,
+            angle,
+        } => vec![
+            center[0],
+            center[1],
+            half_extents[0],
+            half_extents[1],
+            angle,
+        ],
+        Shape::Disc { center, radius } => vec![center[0], center[1], radius],
+    };
+    let sizes_ok = match *shape {
+        Shape::Capsule { radius, .. } | Shape::Disc { radius, .. } => radius >= 0.0,
+        Shape::Rect { half_extents, .. } => half_extents.iter().all(|h| *h >= 0.0),
+    };
+    values.iter().all(|v| v.is_finite()) && sizes_ok
+}
+
+/// The scenery's ground, walls and goal are finite.
+fn scenery_is_finite(scenery: &Scenery) -> bool {
+    scenery.ground.is_none_or(f64::is_finite)
+        && scenery.walls.iter().all(shape_is_finite)
+        && scenery.goal.is_none_or(|g| {
+            g.position.iter().chain([&g.radius]).all(|v| v.is_finite()) && g.radius >= 0.0
+        })
+}
+
 #[cfg(test)]
 mod tests {
+    use metarl_envs::GoalMarker;
+
     use super::*;
 
     fn tiny() -> Recording {
@@ -231,12 +266,18 @@ mod tests {
             format: FORMAT.into(),
             version: VERSION,
             env: "nav2d".into(),
-            scene: SceneKind::Nav2d,
             task: vec![0.1, -0.2],
             seed: 3,
             horizon: 2,
             dt: 1.0,
-            capsule_radius: 0.0,
+            scenery: Scenery {
+                ground: None,
+                walls: vec![],
+                goal: Some(GoalMarker {
+                    position: [0.1, -0.2],
+                    radius: 0.01,
+                }),
+            },
             checkpoint_iteration: 0,
             lrs: vec![0.1],
             sets: vec![EpisodeSet {
@@ -251,7 +292,10 @@ mod tests {
                         Frame {
                             position: [0.0, 0.0],
                             x_velocity: None,
-                            capsules: vec![],
+                            bodies: vec![Shape::Disc {
+                                center: [0.0, 0.0],
+                                radius: 0.01,
+                            }],
                         };
                         3
                     ],
@@ -265,8 +309,10 @@ mod tests {
         let r = tiny();
         let text = serde_json::to_string(&r).unwrap();
         assert!(text.contains("\"return\":-1.0"), "{text}");
-        assert!(!text.contains("capsules"), "{text}");
+        assert!(text.contains("\"kind\":\"disc\""), "{text}");
+        assert!(!text.contains("x_velocity"), "{text}");
         assert_eq!(Recording::parse(&text).unwrap(), r);
+        assert_eq!(r.goal(), Some([0.1, -0.2]));
     }
 
     #[test]
@@ -275,17 +321,43 @@ mod tests {
         bad.version = 99;
         let mut frames = tiny();
         frames.sets[0].episodes[0].frames.pop();
-        let mut scene = tiny();
-        scene.scene = SceneKind::Cheetah;
-        for text in [
-            "{".to_string(),
-            "[]".to_string(),
-            serde_json::to_string(&bad).unwrap(),
-            serde_json::to_string(&frames).unwrap(),
-            serde_json::to_string(&scene).unwrap(),
+        let mut task = tiny();
+        task.task = vec![0.1];
+        let mut out_of_range = tiny();
+        out_of_range.task = vec![3.0, 0.0];
+        let mut bodies = tiny();
+        bodies.sets[0].episodes[0].frames[2].bodies.clear();
+        let mut nan = tiny();
+        nan.scenery.goal.as_mut().unwrap().radius = f64::NAN;
+        for (text, fragment) in [
+            ("{".to_string(), "EOF"),
+            ("[]".to_string(), "expected"),
+            (serde_json::to_string(&bad).unwrap(), "version 99"),
+            (
+                serde_json::to_string(&frames).unwrap(),
+                "2 frames for 2 rewards",
+            ),
+            (serde_json::to_string(&task).unwrap(), "nav2d"),
+            (serde_json::to_string(&out_of_range).unwrap(), "nav2d"),
+            (serde_json::to_string(&bodies).unwrap(), "bodies differ"),
         ] {
             let err = Recording::parse(&text).unwrap_err().to_string();
             assert!(!err.contains('\n'), "{err}");
+            assert!(err.contains(fragment), "{fragment}: {err}");
         }
+        // JSON has no NaN (serde_json writes null, which does not parse as a number).
+        let err = nan.check().unwrap_err().to_string();
+        assert!(err.contains("scenery: non-finite"), "{err}");
+    }
+
+    #[test]
+    fn a_version_1_recording_asks_for_a_new_recording() {
+        let v1 = r#"{"format": "metarl-rollout", "version": 1, "env": "nav2d", "scene": "nav2d",
+            "task": [0.1, 0.2], "capsule_radius": 0.0, "sets": []}"#;
+        let err = Recording::parse(v1).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "version 1 is not supported (this build reads 2); re-record it with `metarl rollout`"
+        );
     }
 }

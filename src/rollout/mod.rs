@@ -6,14 +6,18 @@
 //! batch frame by frame. Everything is drawn from the seed: the same run, task, steps, seed and
 //! episode count give the same file.
 //!
-//! # JSON format, version 1
+//! # JSON format, version 2
 //!
 //! ```text
 //! {
-//!   "format": "metarl-rollout", "version": 1,
-//!   "env": "nav2d" | "cheetah-vel" | ...,   "scene": "nav2d" | "cheetah",
+//!   "format": "metarl-rollout", "version": 2,
+//!   "env": "nav2d" | "cheetah-vel" | ...,   // any registered env whose Env::render draws it
 //!   "task": [gx, gy] | [v_goal] | [d],      "seed": 7,
-//!   "horizon": 100, "dt": 1.0 (s per env step; cheetah 0.05), "capsule_radius": 0.0 (cheetah 0.046),
+//!   "horizon": 100, "dt": 1.0,              // s per env step (cheetah 0.05)
+//!   "scenery": {                            // Env::scenery after reset, for the recorded task
+//!     "ground": null | 0.0,                 // y of the ground: a side view; null: seen from above
+//!     "walls": [SHAPE, ...],
+//!     "goal": null | { "position": [gx, gy], "radius": 0.01 } },
 //!   "checkpoint_iteration": 90, "lrs": [0.1, 0.05, 0.05],
 //!   "sets": [                                 // one per adaptation step count 0..=N
 //!     { "steps": 0, "mean_return": -40.2, "batch_episodes": 40,
@@ -21,17 +25,24 @@
 //!         { "return": -38.1, "terminated": false,
 //!           "rewards": [r_1, ..., r_T],
 //!           "frames": [                       // T + 1 frames: after reset, then after each step
-//!             { "position": [x, y],           // nav2d agent; cheetah torso origin (m)
-//!               "x_velocity": 1.2,            // cheetah only (m/s)
-//!               "capsules": [[ax, ay, bx, by], ...] }  // cheetah only: 8 world-space segments
+//!             { "position": [x, y],           // the point agent, or the torso origin (m)
+//!               "x_velocity": 1.2,            // envs with a forward velocity only (m/s)
+//!               "bodies": [SHAPE, ...] }      // Env::render's bodies, same kinds every frame
 //!           ] } ] } ] }
+//!
+//! SHAPE (world coordinates, m; angles in rad, counter-clockwise):
+//!   { "kind": "capsule", "a": [x, y], "b": [x, y], "radius": r }
+//!   { "kind": "rect", "center": [x, y], "half_extents": [hw, hh], "angle": a }
+//!   { "kind": "disc", "center": [x, y], "radius": r }
 //! ```
 //!
-//! Readers refuse another `format` or `version`, frames that are not one more than the rewards,
-//! and non-finite values ([`Recording::check`]).
+//! Readers refuse another `format` or `version` (version 1, with `scene`, `capsule_radius` and
+//! `capsules`, must be recorded again), a task the env (when registered) refuses, frames that are
+//! not one more than the rewards, bodies that change count or kinds, and non-finite values
+//! ([`Recording::check`]).
 
 mod format;
 mod record;
 
-pub use format::{Episode, EpisodeSet, Frame, Recording, SceneKind, FORMAT, VERSION};
+pub use format::{Episode, EpisodeSet, Frame, Recording, FORMAT, VERSION};
 pub use record::{default_episodes, episode_seed, Recorder, MAX_STEPS};

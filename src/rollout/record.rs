@@ -4,16 +4,17 @@
 //! The recorder samples nothing of its own: it watches the adaptation's own sampler (through
 //! `metarl_agents::StageObserver`) and keeps the first episodes of every step's batch, so a
 //! recorded episode is, bit for bit, the episode the sampler drew with the same seeds. Frames
-//! come from [`Env::render`], so any env that implements it can be recorded.
+//! come from [`Env::render`] and the scenery from [`Env::scenery`] after the first reset, so any
+//! env that implements them can be recorded.
 
 use std::sync::Arc;
 
 use metarl_agents::maml::StageObserver;
 use metarl_agents::sampler::EpisodeEvent;
 use metarl_agents::seeding::{derive_rng, derive_seed, Stream};
-use metarl_envs::{Env, RenderFrame, Task, TaskDistribution};
+use metarl_envs::{Env, RenderFrame, Scenery, Task, TaskDistribution};
 
-use super::format::{Episode, EpisodeSet, Frame, Recording, SceneKind, FORMAT, VERSION};
+use super::format::{Episode, EpisodeSet, Frame, Recording, FORMAT, VERSION};
 use crate::error::{Error, Result};
 use crate::eval::{TrainedPolicy, Which};
 
@@ -34,17 +35,20 @@ pub fn episode_seed(seed: u64, stage: usize, episode: usize) -> u64 {
     )
 }
 
-/// Recorded episodes per set by default: several trails in a point scene, one body per lane.
-pub fn default_episodes(scene: SceneKind) -> usize {
-    match scene {
-        SceneKind::Nav2d => 5,
-        SceneKind::Cheetah => 1,
+/// Recorded episodes per set by default: several trails when seen from above, one body per lane
+/// in a side view (a scenery with a ground).
+pub fn default_episodes(scenery: &Scenery) -> usize {
+    if scenery.ground.is_some() {
+        1
+    } else {
+        5
     }
 }
 
 /// A trained policy ready to be adapted and recorded (everything loaded and checked once).
 pub struct Recorder {
-    scene: SceneKind,
+    /// The scenery of a task drawn when opening (for defaults that depend on the view).
+    probe: Scenery,
     dist: Arc<dyn TaskDistribution>,
     /// The run's policy, its config's env replaced by the recorded one.
     policy: TrainedPolicy,
@@ -61,7 +65,7 @@ impl Recorder {
         }
         let config = &policy.config;
         let dist = config.task_distribution()?;
-        let scene = scene_of(dist.as_ref())?;
+        let probe = probe_scenery(dist.as_ref())?;
         if &config.policy_spec(dist.as_ref()) != policy.spec() {
             return Err(Error::Config(format!(
                 "env `{}` does not fit the policy trained on `{}` (observation/action sizes differ)",
@@ -69,15 +73,16 @@ impl Recorder {
             )));
         }
         Ok(Recorder {
-            scene,
+            probe,
             dist,
             policy,
         })
     }
 
-    /// Scene of the env.
-    pub fn scene(&self) -> SceneKind {
-        self.scene
+    /// Recorded episodes per set when none are asked for: [`default_episodes`] of the env's
+    /// scenery.
+    pub fn default_episodes(&self) -> usize {
+        default_episodes(&self.probe)
     }
 
     /// A task drawn from the env's distribution with `seed` (what `record` uses without a task).
@@ -121,8 +126,10 @@ impl Recorder {
         let adaptation =
             self.policy
                 .adapt_observed(self.dist.as_ref(), &task, steps, seed, &mut frames)?;
-        let sets = frames
-            .stages
+        let FrameRecorder {
+            stages, scenery, ..
+        } = frames;
+        let sets = stages
             .into_iter()
             .zip(adaptation.returns())
             .enumerate()
@@ -137,12 +144,11 @@ impl Recorder {
             format: FORMAT.into(),
             version: VERSION,
             env: self.policy.config.env.name.clone(),
-            scene: self.scene,
             task: task.params,
             seed,
             horizon: self.dist.horizon(),
             dt: self.dist.dt(),
-            capsule_radius: self.dist.capsule_radius(),
+            scenery: scenery.unwrap_or_default(),
             checkpoint_iteration: self.policy.checkpoint.iteration,
             lrs: crate::eval::protocol(&self.policy.config, 1, steps).lrs(),
             sets,
@@ -150,17 +156,15 @@ impl Recorder {
     }
 }
 
-/// The scene an env's frames are drawn in: a point scene (nav2d's) for frames without bodies,
-/// the capsule scene (the cheetah's) for articulated bodies. Fails for an env that does not
+/// The scenery of a task drawn with a fixed seed, after a reset. Fails for an env that does not
 /// implement [`Env::render`].
-fn scene_of(dist: &dyn TaskDistribution) -> Result<SceneKind> {
+fn probe_scenery(dist: &dyn TaskDistribution) -> Result<Scenery> {
     let mut env = dist.make_env();
     let task = dist.sample_tasks(&mut derive_rng(0, Stream::EvalTasks, &[ROLLOUT_PATH]), 1);
     env.set_task(&task[0]);
     env.reset(0);
     match env.render() {
-        Some(frame) if frame.capsules.is_empty() => Ok(SceneKind::Nav2d),
-        Some(_) => Ok(SceneKind::Cheetah),
+        Some(_) => Ok(env.scenery()),
         None => Err(Error::Config(format!(
             "env `{}` cannot be drawn: its Env::render returns nothing",
             dist.name()
@@ -168,10 +172,12 @@ fn scene_of(dist: &dyn TaskDistribution) -> Result<SceneKind> {
     }
 }
 
-/// Watches an adaptation's sampler and keeps the first `keep` episodes of every stage.
+/// Watches an adaptation's sampler and keeps the first `keep` episodes of every stage, and the
+/// scenery after the first reset.
 struct FrameRecorder {
     keep: usize,
     stages: Vec<Vec<Episode>>,
+    scenery: Option<Scenery>,
 }
 
 impl FrameRecorder {
@@ -181,6 +187,7 @@ impl FrameRecorder {
             stages: (0..stages)
                 .map(|_| (0..keep).map(|_| Episode::default()).collect())
                 .collect(),
+            scenery: None,
         }
     }
 }
@@ -190,6 +197,9 @@ impl StageObserver for FrameRecorder {
         let episode = match event {
             EpisodeEvent::Reset { episode, .. } | EpisodeEvent::Step { episode, .. } => episode,
         };
+        if self.scenery.is_none() {
+            self.scenery = Some(env.scenery());
+        }
         if episode >= self.keep {
             return;
         }
@@ -206,14 +216,9 @@ impl StageObserver for FrameRecorder {
 
 /// A recording frame of an env's render.
 fn frame_of(render: RenderFrame) -> Frame {
-    let body = !render.capsules.is_empty();
     Frame {
         position: render.position,
-        x_velocity: if body {
-            Some(render.x_velocity.unwrap_or(0.0))
-        } else {
-            None
-        },
-        capsules: render.capsules,
+        x_velocity: render.x_velocity,
+        bodies: render.bodies,
     }
 }

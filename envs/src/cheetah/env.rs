@@ -35,8 +35,8 @@ use rand_distr::StandardNormal;
 use super::model::{
     CheetahState, CheetahWorld, JOINTS, NUM_DOFS, NUM_JOINTS, SOLVER_ITERATIONS, TIMESTEP,
 };
-use super::render::capsule_segments;
-use crate::env::{Env, RenderFrame, Step};
+use super::render::{capsule_segments, CAPSULE_RADIUS};
+use crate::env::{Env, RenderFrame, Scenery, Shape, Step};
 use crate::space::BoxSpace;
 use crate::task::Task;
 
@@ -311,16 +311,28 @@ impl Env for Cheetah {
     }
 
     /// The torso origin (rootx, rootz), the last step's `x_velocity` (0 after a reset) and the
-    /// capsule geoms of [`capsule_segments`] as `[ax, ay, bx, by]`.
+    /// capsule geoms of [`capsule_segments`] with radius [`CAPSULE_RADIUS`].
     fn render(&self) -> Option<RenderFrame> {
         let state = self.world.state();
         Some(RenderFrame {
             position: [state.qpos[0], state.qpos[1]],
             x_velocity: Some(self.x_velocity),
-            capsules: capsule_segments(&self.world)
+            bodies: capsule_segments(&self.world)
                 .iter()
-                .map(|s| [s.a[0], s.a[1], s.b[0], s.b[1]])
+                .map(|s| Shape::Capsule {
+                    a: s.a,
+                    b: s.b,
+                    radius: CAPSULE_RADIUS,
+                })
                 .collect(),
         })
+    }
+
+    /// The ground plane y = 0; no walls, no goal (the task is a velocity or a direction).
+    fn scenery(&self) -> Scenery {
+        Scenery {
+            ground: Some(0.0),
+            ..Scenery::default()
+        }
     }
 }

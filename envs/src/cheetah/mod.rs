@@ -7,6 +7,8 @@ pub mod model;
 pub mod render;
 pub mod tasks;
 
+pub(crate) use tasks::builtins;
+
 pub use env::{Cheetah, CheetahFamily};
 pub use model::{CheetahState, CheetahWorld};
 pub use tasks::CheetahTasks;

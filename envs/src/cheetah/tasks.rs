@@ -6,9 +6,44 @@ use rand::Rng;
 
 use super::env::{Cheetah, CheetahFamily, DEFAULT_HORIZON, FRAME_SKIP, MAX_GOAL_VELOCITY, OBS_DIM};
 use super::model::{NUM_JOINTS, TIMESTEP};
-use super::render::CAPSULE_RADIUS;
 use crate::env::Env;
+use crate::registry::Builtin;
 use crate::task::{Task, TaskDistribution};
+
+/// The registry entries of the cheetah families.
+pub(crate) fn builtins() -> Vec<Builtin> {
+    let entry = |name, description, family, oracle| {
+        Builtin::new(name, description, DEFAULT_HORIZON, move |horizon| {
+            CheetahTasks::new(family, oracle, horizon)
+        })
+    };
+    vec![
+        entry(
+            "cheetah-vel",
+            "half-cheetah running at a random goal velocity (MAML paper)",
+            CheetahFamily::Velocity,
+            false,
+        ),
+        entry(
+            "cheetah-dir",
+            "half-cheetah running forward or backward (MAML paper)",
+            CheetahFamily::Direction,
+            false,
+        ),
+        entry(
+            "cheetah-vel-oracle",
+            "half-cheetah running at a random goal velocity (MAML paper), observing the goal velocity",
+            CheetahFamily::Velocity,
+            true,
+        ),
+        entry(
+            "cheetah-dir-oracle",
+            "half-cheetah running forward or backward (MAML paper), observing the direction",
+            CheetahFamily::Direction,
+            true,
+        ),
+    ]
+}
 
 /// A cheetah task distribution: velocity goals v_goal ~ U(0, 2) or directions d uniform in {-1, +1}.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,11 +130,6 @@ impl TaskDistribution for CheetahTasks {
     /// [`TIMESTEP`] · [`FRAME_SKIP`] = 0.05 s.
     fn dt(&self) -> f64 {
         TIMESTEP * FRAME_SKIP as f64
-    }
-
-    /// [`CAPSULE_RADIUS`].
-    fn capsule_radius(&self) -> f64 {
-        CAPSULE_RADIUS
     }
 
     /// Accepts exactly one parameter of the family ([`CheetahFamily::is_valid_param`]): a target
