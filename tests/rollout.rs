@@ -211,67 +211,9 @@ fn rollout_bad_input_is_one_line_error() {
 #[cfg(feature = "viewer")]
 mod viewer {
     use super::*;
+    use common::image::{close, nav_pixel, Rgb, GOAL, HEIGHT, POST, PRE};
 
-    /// The viewer's layout (src/viewer/scene.rs): 1280x720 image, origin at the centre,
-    /// nav2d 500 px per env unit, y up; cheetah lanes split at the middle row.
-    const WIDTH: usize = 1280;
-    const HEIGHT: usize = 720;
-    const NAV_PPU: f64 = 500.0;
-    /// Columns clear of the HUD (left, <= 406 px) and the legend (right, >= 934 px).
-    const SCENE_COLUMNS: std::ops::Range<usize> = 410..920;
-    /// sRGB colours of src/viewer/scene.rs.
-    const GOAL: [u8; 3] = [255, 214, 0];
-    const PRE: [u8; 3] = [107, 117, 140];
-    const POST: [[u8; 3]; 3] = [[255, 77, 140], [51, 191, 255], [102, 255, 89]];
-
-    struct Png {
-        rgb: Vec<u8>,
-    }
-
-    impl Png {
-        fn load(path: &Path) -> Png {
-            let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
-            let mut reader = decoder.read_info().unwrap();
-            let mut buf = vec![0; reader.output_buffer_size()];
-            let info = reader.next_frame(&mut buf).unwrap();
-            assert_eq!((info.width as usize, info.height as usize), (WIDTH, HEIGHT));
-            assert_eq!(info.color_type, png::ColorType::Rgb);
-            buf.truncate(info.buffer_size());
-            Png { rgb: buf }
-        }
-
-        fn pixel(&self, x: usize, y: usize) -> [u8; 3] {
-            let i = 3 * (y * WIDTH + x);
-            [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
-        }
-
-        /// Pixels close to `color` in rows `rows` of the scene's columns (the HUD is on the
-        /// left, the legend, with a swatch of every colour, on the right).
-        fn count(&self, color: [u8; 3], rows: std::ops::Range<usize>) -> usize {
-            rows.flat_map(|y| SCENE_COLUMNS.map(move |x| (x, y)))
-                .filter(|&(x, y)| close(self.pixel(x, y), color, 6))
-                .count()
-        }
-
-        fn distinct_colors(&self) -> usize {
-            let mut seen: Vec<[u8; 3]> = self
-                .rgb
-                .chunks_exact(3)
-                .map(|c| [c[0], c[1], c[2]])
-                .collect();
-            seen.sort_unstable();
-            seen.dedup();
-            seen.len()
-        }
-    }
-
-    fn close(a: [u8; 3], b: [u8; 3], tol: i32) -> bool {
-        a.iter()
-            .zip(b)
-            .all(|(&x, y)| (i32::from(x) - i32::from(y)).abs() <= tol)
-    }
-
-    fn screenshot(args: &[&OsStr], png: &Path) -> Png {
+    fn screenshot(args: &[&OsStr], png: &Path) -> Rgb {
         let mut all: Vec<&OsStr> = vec!["view".as_ref()];
         all.extend_from_slice(args);
         all.extend([
@@ -281,7 +223,7 @@ mod viewer {
             "5".as_ref(),
         ]);
         metarl_ok(&all);
-        Png::load(png)
+        Rgb::load_png(png)
     }
 
     #[test]
@@ -292,10 +234,7 @@ mod viewer {
         rollout(&run, &json, &["--task", "0.3", "0.2", "--seed", "2"]);
         let png = dir.path().join("nav.png");
         let image = screenshot(&["--replay".as_ref(), json.as_os_str()], &png);
-        let (gx, gy) = (
-            (WIDTH as f64 / 2.0 + 0.3 * NAV_PPU).round() as usize,
-            (HEIGHT as f64 / 2.0 - 0.2 * NAV_PPU).round() as usize,
-        );
+        let (gx, gy) = nav_pixel([0.3, 0.2]);
         assert!(
             close(image.pixel(gx, gy), GOAL, 8),
             "goal pixel {:?}",
@@ -348,6 +287,115 @@ mod viewer {
         assert!(image.distinct_colors() > 50, "not blank");
     }
 
+    /// A recording of an env nothing in the viewer knows: `scenery` and, for each set (before
+    /// and after 1 step), one episode at `positions` whose only frame body is `body(p)`.
+    fn handmade(
+        dir: &Path,
+        task: Value,
+        scenery: Value,
+        positions: &[[f64; 2]],
+        body: fn([f64; 2]) -> Value,
+    ) -> PathBuf {
+        let frames: Vec<Value> = positions
+            .iter()
+            .map(|&p| serde_json::json!({"position": p, "x_velocity": 0.4, "bodies": [body(p)]}))
+            .collect();
+        let steps = positions.len() - 1;
+        let sets: Vec<Value> = (0..2)
+            .map(|k| {
+                serde_json::json!({"steps": k, "mean_return": -1.0, "batch_episodes": 1,
+                    "episodes": [{"return": 0.0, "terminated": false,
+                        "rewards": vec![0.0; steps], "frames": frames}]})
+            })
+            .collect();
+        let recording = serde_json::json!({
+            "format": "metarl-rollout", "version": 2, "env": "test-handmade", "task": task,
+            "seed": 0, "horizon": steps, "dt": 0.05, "scenery": scenery,
+            "checkpoint_iteration": 0, "lrs": [0.1], "sets": sets});
+        write_config(dir, "handmade.json", &recording.to_string())
+    }
+
+    #[test]
+    fn walls_and_a_sparse_goal_radius_are_drawn_from_above() {
+        let dir = tempfile::tempdir().unwrap();
+        let scenery = serde_json::json!({"ground": null,
+            "walls": [{"kind": "rect", "center": [0.0, 0.2], "half_extents": [0.3, 0.03], "angle": 0.0}],
+            "goal": {"position": [0.0, 0.4], "radius": 0.1}});
+        let path: Vec<[f64; 2]> = (0..=10).map(|k| [0.03 * k as f64, -0.4]).collect();
+        let disc = |p: [f64; 2]| serde_json::json!({"kind": "disc", "center": p, "radius": 0.02});
+        let json = handmade(
+            dir.path(),
+            serde_json::json!([0.0, 0.4]),
+            scenery,
+            &path,
+            disc,
+        );
+        let image = screenshot(
+            &["--replay".as_ref(), json.as_os_str()],
+            &dir.path().join("w.png"),
+        );
+        // The arena is nav2d's (everything lies in [-0.5, 0.5]^2): the wall is filled.
+        const WALL: [u8; 3] = [92, 97, 115];
+        for p in [[-0.25, 0.2], [0.0, 0.2], [0.25, 0.2]] {
+            assert!(
+                close(image.pixel(nav_pixel(p).0, nav_pixel(p).1), WALL, 6),
+                "wall at {p:?}"
+            );
+        }
+        assert!(!close(
+            image.pixel(nav_pixel([0.0, 0.1]).0, nav_pixel([0.0, 0.1]).1),
+            WALL,
+            6
+        ));
+        // The goal region (0.1 = 50 px) is a ring around the marker, empty between them.
+        assert!(
+            image.count_near(GOAL, nav_pixel([0.0, 0.3]), 3) > 3,
+            "ring below the goal"
+        );
+        assert!(
+            image.count_near(GOAL, nav_pixel([0.1, 0.4]), 3) > 3,
+            "ring right of it"
+        );
+        assert!(
+            image.count_near(GOAL, nav_pixel([0.0, 0.335]), 2) == 0,
+            "not a disc"
+        );
+        assert!(
+            image.count_near(GOAL, nav_pixel([0.0, 0.4]), 8) > 150,
+            "the marker"
+        );
+        // The agent disc (0.02 = 10 px) at the end of its trail, in the adapted colour.
+        assert!(image.count_near(POST[0], nav_pixel([0.3, -0.4]), 8) > 100);
+    }
+
+    #[test]
+    fn a_tall_body_on_a_ground_is_fitted_into_its_lane_with_a_pace_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let scenery = serde_json::json!({"ground": 0.0, "walls": [], "goal": null});
+        // A 1.85 m pole walking slower than the task's 1 m/s: 300 px tall at 162 px per metre.
+        let path: Vec<[f64; 2]> = (0..=10).map(|k| [0.02 * k as f64, 0.9]).collect();
+        let pole = |p: [f64; 2]| serde_json::json!({"kind": "capsule", "a": [p[0], 0.05], "b": [p[0], 1.8], "radius": 0.05});
+        let json = handmade(dir.path(), serde_json::json!([1.0]), scenery, &path, pole);
+        let image = screenshot(
+            &["--replay".as_ref(), json.as_os_str()],
+            &dir.path().join("s.png"),
+        );
+        // Top lane: ground at row 320, the pole's top at about row 20 (at the cheetah's 250 px
+        // per metre it would leave the image). Rows above 90 are under the lane's text.
+        let top = image.count(PRE, 0..12);
+        assert_eq!(top, 0, "the pole fits below the top edge");
+        assert!(image.count(PRE, 100..300) > 1000, "the pole, 16 px wide");
+        assert!(
+            image.count(POST[0], 400..700) > 300,
+            "the adapted pole in the bottom lane"
+        );
+        // The pace line: 0.5 s at 1 m/s from the start, 0.3 m (49 px) ahead of the pole.
+        assert!(
+            image.count(GOAL, 100..300) > 100,
+            "pace line in the top lane"
+        );
+    }
+
     #[test]
     fn view_bad_input_is_one_line_error() {
         let dir = tempfile::tempdir().unwrap();
@@ -363,6 +411,25 @@ mod viewer {
                 png,
             ],
             &["corrupt or incompatible recording"],
+        );
+        let v1 = write_config(
+            dir.path(),
+            "v1.json",
+            r#"{"format": "metarl-rollout", "version": 1, "env": "nav2d", "scene": "nav2d",
+                "task": [0.1, 0.2], "capsule_radius": 0.0, "sets": []}"#,
+        );
+        assert_bad_input(
+            &[
+                "view",
+                "--replay",
+                v1.to_str().unwrap(),
+                "--screenshot",
+                png,
+            ],
+            &[
+                "version 1 is not supported (this build reads 2)",
+                "re-record it with `metarl rollout`",
+            ],
         );
         assert_bad_input(
             &["view", "--run-dir", "/nonexistent/run", "--screenshot", png],

@@ -7,12 +7,12 @@ use super::ViewArgs;
 
 /// Runs `metarl view`.
 pub fn run(args: &ViewArgs) -> Result<()> {
-    Ok(metarl::viewer::run(&ViewSettings {
+    metarl::viewer::run(&ViewSettings {
         run_dir: args.run_dir.clone(),
         replay: args.replay.clone(),
         env: args.env.clone(),
         seed: args.seed,
         screenshot: args.screenshot.clone(),
         frames: args.frames,
-    })?)
+    })
 }

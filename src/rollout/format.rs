@@ -145,7 +145,7 @@ impl Recording {
     }
 
     /// Checks what the viewer relies on: format and version, a task the env accepts (when the
-    /// env is registered in this process; else any non-empty finite task), at least one set,
+    /// env is registered in this process; else any non-empty finite task), dt > 0, at least one set,
     /// frames = rewards + 1, finite values, and the same bodies (count and kinds) in every frame.
     pub fn check(&self) -> Result<()> {
         check_header(&self.format, self.version)?;
@@ -156,6 +156,9 @@ impl Recording {
             if let Err(e) = dist.check_task(&self.task) {
                 bail!("{e}");
             }
+        }
+        if !(self.dt > 0.0 && self.dt.is_finite()) {
+            bail!("dt {} is not a positive duration", self.dt);
         }
         if !scenery_is_finite(&self.scenery) {
             bail!("scenery: non-finite value");

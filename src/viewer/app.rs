@@ -13,7 +13,7 @@ use super::camera::Target;
 use super::scene::{Playback, Shown, HEIGHT, WIDTH};
 use super::screenshot::ScreenshotPlan;
 use super::worker::{self, Live};
-use crate::rollout::{default_episodes, Recorder, Recording, MAX_STEPS};
+use crate::rollout::{Recorder, Recording, MAX_STEPS};
 
 /// What `metarl view` shows and how.
 #[derive(Clone, Debug, Default)]
@@ -46,12 +46,7 @@ pub fn run(args: &ViewSettings) -> Result<()> {
         }
         (None, Some(dir)) => {
             let recorder = Recorder::open(dir, args.env.as_deref())?;
-            let first = recorder.record(
-                None,
-                MAX_STEPS,
-                args.seed,
-                default_episodes(recorder.scene()),
-            )?;
+            let first = recorder.record(None, MAX_STEPS, args.seed, recorder.default_episodes())?;
             let live = args.screenshot.is_none().then(|| {
                 let (requests, results) = worker::spawn(recorder, MAX_STEPS);
                 Live {
@@ -73,11 +68,8 @@ pub fn run(args: &ViewSettings) -> Result<()> {
     } else {
         Playback::start(&recording)
     };
-    app.insert_resource(Shown {
-        recording,
-        generation: 0,
-    })
-    .insert_resource(playback);
+    app.insert_resource(Shown::new(recording))
+        .insert_resource(playback);
     if let Some(live) = live {
         app.insert_resource(live);
     }
@@ -131,8 +123,8 @@ pub fn run(args: &ViewSettings) -> Result<()> {
         super::scene::plugin,
         super::worker::plugin,
         super::input::plugin,
-        super::nav::plugin,
-        super::cheetah::plugin,
+        super::top_down::plugin,
+        super::side_view::plugin,
         super::hud::plugin,
     ));
     match app.run() {

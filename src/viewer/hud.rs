@@ -3,16 +3,16 @@
 
 use bevy::prelude::*;
 
-use super::cheetah::lane_sets;
-use super::scene::{return_so_far, set_color, Playback, Shown, GOAL, TEXT};
+use super::scene::{return_so_far, set_color, target_velocity, Playback, Shown, GOAL, TEXT};
+use super::side_view::lane_sets;
 use super::worker::Live;
-use crate::rollout::{Recording, SceneKind};
+use crate::rollout::Recording;
 
-/// The HUD text (top left; nav2d).
+/// The HUD text (top left; top-down view).
 #[derive(Component)]
 struct HudText;
 
-/// The text of a cheetah lane (0 top, 1 bottom).
+/// The text of a side view's lane (0 top, 1 bottom).
 #[derive(Component)]
 struct LaneText(usize);
 
@@ -20,9 +20,14 @@ struct LaneText(usize);
 #[derive(Component)]
 struct LegendRow(usize);
 
-/// Legend row of the goal marker (nav2d only).
+/// Legend row of the goal marker (top-down view with a goal) or of the pace line (side view
+/// with a target velocity).
 #[derive(Component)]
 struct GoalRow;
+
+/// The label of the [`GoalRow`].
+#[derive(Component)]
+struct GoalLabel;
 
 /// The key bindings line.
 #[derive(Component)]
@@ -78,6 +83,7 @@ fn spawn(mut commands: Commands) {
         ))
         .with_children(|legend| {
             legend.spawn((Text::new("Legend"), font(18.0), TextColor(TEXT)));
+            // A colour swatch and a label; returns the row and the label.
             let row = |legend: &mut ChildSpawnerCommands, label: &str, color: Color| {
                 let mut entity = legend.spawn(Node {
                     flex_direction: FlexDirection::Row,
@@ -85,6 +91,7 @@ fn spawn(mut commands: Commands) {
                     column_gap: Val::Px(8.0),
                     ..default()
                 });
+                let mut text = Entity::PLACEHOLDER;
                 entity.with_children(|r| {
                     r.spawn((
                         Node {
@@ -94,12 +101,15 @@ fn spawn(mut commands: Commands) {
                         },
                         BackgroundColor(color),
                     ));
-                    r.spawn((Text::new(label), font(16.0), TextColor(TEXT)));
+                    text = r
+                        .spawn((Text::new(label), font(16.0), TextColor(TEXT)))
+                        .id();
                 });
-                entity.id()
+                (entity.id(), text)
             };
-            let goal = row(legend, "goal (click to move it)", GOAL);
+            let (goal, label) = row(legend, "goal", GOAL);
             legend.commands().entity(goal).insert(GoalRow);
+            legend.commands().entity(label).insert(GoalLabel);
             for (steps, label) in [
                 "before adaptation (faded)",
                 "after 1 adaptation step",
@@ -109,7 +119,7 @@ fn spawn(mut commands: Commands) {
             .into_iter()
             .enumerate()
             {
-                let id = row(legend, label, set_color(steps));
+                let (id, _) = row(legend, label, set_color(steps));
                 legend.commands().entity(id).insert(LegendRow(steps));
             }
             legend.spawn((
@@ -139,7 +149,7 @@ fn status(playback: &Playback, live: Option<&Live>) -> String {
     parts.join(" | ")
 }
 
-/// The nav2d HUD: task, steps shown, mean return of each set, playback.
+/// The top-down HUD: task, steps shown, mean return of each set, playback.
 fn hud_text(
     shown: Res<Shown>,
     playback: Res<Playback>,
@@ -150,7 +160,7 @@ fn hud_text(
         return;
     };
     let rec = &shown.recording;
-    if rec.scene != SceneKind::Nav2d {
+    if shown.is_side() {
         *visibility = Visibility::Hidden;
         return;
     }
@@ -191,7 +201,7 @@ fn mean_returns(rec: &Recording, steps_shown: usize) -> String {
         .collect()
 }
 
-/// The cheetah lanes' HUD: target, current velocity, return so far.
+/// The side view lanes' HUD: task, current forward velocity (envs that have one), return so far.
 fn lane_text(
     shown: Res<Shown>,
     playback: Res<Playback>,
@@ -199,10 +209,13 @@ fn lane_text(
     mut lanes: Query<(&LaneText, &mut Text, &mut Visibility)>,
 ) {
     let rec = &shown.recording;
-    let cheetah = rec.scene == SceneKind::Cheetah;
     let sets = lane_sets(rec, playback.steps_shown);
+    let task = match rec.task.as_slice() {
+        [p] => format!("task {p:+.2}"),
+        params => format!("task {params:?}"),
+    };
     for (lane, mut text, mut visibility) in &mut lanes {
-        if !cheetah {
+        if !shown.is_side() {
             *visibility = Visibility::Hidden;
             continue;
         }
@@ -212,19 +225,9 @@ fn lane_text(
             continue;
         };
         let i = super::scene::frame_index(episode, playback.t);
-        let velocity = episode.frames[i].x_velocity.unwrap_or(0.0);
-        let target = if rec.env.starts_with("cheetah-dir") {
-            format!(
-                "direction {}",
-                if rec.task[0] > 0.0 {
-                    "forward (+1)"
-                } else {
-                    "backward (-1)"
-                }
-            )
-        } else {
-            format!("target velocity {:.2} m/s", rec.task[0])
-        };
+        let velocity = episode.frames[i]
+            .x_velocity
+            .map_or(String::new(), |v| format!("velocity {v:+.2} m/s | "));
         let title = if set.steps == 0 {
             "before adaptation".to_string()
         } else {
@@ -235,7 +238,7 @@ fn lane_text(
             )
         };
         let mut s = format!(
-            "{title} | {target}\nvelocity {velocity:+.2} m/s | return so far {:.1} | mean return {:.1}\nt = {:.1} s",
+            "{title} | {task}\n{velocity}return so far {:.1} | mean return {:.1}\nt = {:.1} s",
             return_so_far(episode, playback.t),
             set.mean_return,
             i as f64 * rec.dt,
@@ -253,20 +256,49 @@ fn lane_text(
     }
 }
 
-/// Dims the legend rows of sets not shown or not recorded; the key line of the scene.
+/// What the goal row of the legend says, if the view shows a goal or a pace line.
+fn goal_label(shown: &Shown, live: bool) -> Option<&'static str> {
+    let rec = &shown.recording;
+    match (shown.is_side(), rec.scenery.goal.is_some(), live) {
+        (false, true, true) => Some("goal (click to move it)"),
+        (false, true, false) => Some("goal"),
+        (true, _, _) if target_velocity(rec).is_some() => Some("pace line (task as m/s)"),
+        _ => None,
+    }
+}
+
+/// The key bindings of the live mode that change the task (none when replaying).
+fn live_keys(shown: &Shown, live: bool) -> &'static str {
+    if !live {
+        ""
+    } else if !shown.is_side() && shown.recording.scenery.goal.is_some() {
+        "click: new goal | N: new task\n"
+    } else if shown.recording.task.len() == 1 {
+        "Up/Down: change the task | N: new task\n"
+    } else {
+        "N: new task\n"
+    }
+}
+
+/// The goal row's label (flagged) and the key bindings line.
+type LegendTexts<'w, 's> =
+    Query<'w, 's, (&'static mut Text, Has<GoalLabel>), Or<(With<GoalLabel>, With<KeysText>)>>;
+
+/// Dims the legend rows of sets not shown or not recorded; the goal row and the key line of the
+/// view.
 fn legend(
     shown: Res<Shown>,
     playback: Res<Playback>,
     live: Option<Res<Live>>,
     mut rows: Query<(&LegendRow, &mut Node)>,
     mut goal: Query<&mut Node, (With<GoalRow>, Without<LegendRow>)>,
-    mut keys: Query<&mut Text, With<KeysText>>,
+    mut texts: LegendTexts,
 ) {
     let rec = &shown.recording;
-    let nav = rec.scene == SceneKind::Nav2d;
+    let top = !shown.is_side();
     for (row, mut node) in &mut rows {
         let on = rec.set(row.0).is_some()
-            && if nav {
+            && if top {
                 row.0 <= playback.steps_shown
             } else {
                 lane_sets(rec, playback.steps_shown)
@@ -278,21 +310,57 @@ fn legend(
             node.display = display;
         }
     }
+    let label = goal_label(&shown, live.is_some());
     for mut node in &mut goal {
-        let display = if nav { Display::Flex } else { Display::None };
+        let display = if label.is_some() {
+            Display::Flex
+        } else {
+            Display::None
+        };
         if node.display != display {
             node.display = display;
         }
     }
-    let live_keys = match (live.is_some(), nav) {
-        (true, true) => "click: new goal | N: new task\n",
-        (true, false) => "Up/Down: change target | N: new task\n",
-        (false, _) => "",
-    };
-    let s = format!("{live_keys}0-3: steps shown | Space: pause\n+/-: speed | R: replay");
-    for mut text in &mut keys {
+    let keys = format!(
+        "{}0-3: steps shown | Space: pause\n+/-: speed | R: replay",
+        live_keys(&shown, live.is_some())
+    );
+    for (mut text, is_label) in &mut texts {
+        let s = if is_label {
+            label.unwrap_or_default()
+        } else {
+            &keys
+        };
         if text.0 != s {
-            text.0 = s.clone();
+            text.0 = s.to_string();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_recording::recording;
+    use super::*;
+
+    #[test]
+    fn the_legend_and_keys_follow_the_view_not_the_env_name() {
+        let nav = Shown::new(recording("nav2d", vec![0.1, 0.2]));
+        assert_eq!(goal_label(&nav, true), Some("goal (click to move it)"));
+        assert_eq!(goal_label(&nav, false), Some("goal"));
+        assert_eq!(live_keys(&nav, true), "click: new goal | N: new task\n");
+        assert_eq!(live_keys(&nav, false), "", "replay: no task keys");
+
+        // From above without a goal: nothing to click, a two-parameter task.
+        let plain = Shown::new(recording("test-plain", vec![0.1, 0.2]));
+        assert_eq!(goal_label(&plain, true), None);
+        assert_eq!(live_keys(&plain, true), "N: new task\n");
+
+        // From the side, one parameter and a forward velocity: a pace line and Up/Down.
+        let side = Shown::new(recording("cheetah-vel", vec![1.5]));
+        assert_eq!(goal_label(&side, true), Some("pace line (task as m/s)"));
+        assert_eq!(
+            live_keys(&side, true),
+            "Up/Down: change the task | N: new task\n"
+        );
     }
 }

@@ -1,23 +1,22 @@
-//! Keyboard and mouse: click sets a new nav2d goal, N draws a new task, 0-3 choose the
-//! adaptation steps shown, Space pauses, +/- change the speed, R replays, Up/Down change the
-//! cheetah's target. Handlers are plain systems over `ButtonInput` and [`CursorWorld`], so tests
-//! drive them without a window.
+//! Keyboard and mouse: a click in a top-down view with a goal sets a new goal, N draws a new
+//! task, 0-3 choose the adaptation steps shown, Space pauses, +/- change the speed, R replays,
+//! Up/Down change a one-parameter task. Handlers are plain systems over `ButtonInput` and
+//! [`CursorWorld`], so tests drive them without a window.
 
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
-use super::scene::{Playback, Shown, NAV_PPU, SPEED_RANGE};
+use super::scene::{Playback, Shown, SPEED_RANGE};
 use super::worker::Live;
-use crate::rollout::SceneKind;
 
-/// The cursor position in scene units (nav2d: env coordinates), if the cursor is over the view.
+/// The cursor position in env coordinates, if the cursor is over a top-down view.
 #[derive(Resource, Default, Debug, Clone, Copy, PartialEq)]
 pub struct CursorWorld(pub Option<Vec2>);
 
 /// Playback speed factor of one +/- press.
 const SPEED_STEP: f32 = 1.5;
-/// Target velocity change of one Up/Down press (m/s).
-const VELOCITY_STEP: f64 = 0.25;
+/// Change of a one-parameter task by one Up/Down press (cheetah-vel: m/s).
+const TASK_STEP: f64 = 0.25;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<CursorWorld>().add_systems(
@@ -26,10 +25,11 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
-/// Cursor position (window pixels) to env coordinates through the camera.
+/// Cursor position (window pixels) to env coordinates through the camera and the top-down view.
 fn track_cursor(
     windows: Query<&Window, With<PrimaryWindow>>,
     cameras: Query<(&Camera, &GlobalTransform), With<super::camera::BaseCamera>>,
+    shown: Res<Shown>,
     mut cursor: ResMut<CursorWorld>,
 ) {
     let position = windows.single().ok().and_then(Window::cursor_position);
@@ -37,7 +37,7 @@ fn track_cursor(
         let (camera, transform) = cameras.single().ok()?;
         camera.viewport_to_world_2d(transform, p).ok()
     });
-    cursor.0 = world.map(|w| w / NAV_PPU);
+    cursor.0 = shown.top().zip(world).map(|(view, w)| view.to_env(w));
 }
 
 /// 0-3: steps shown; Space: pause; +/-: speed; R: replay from the start.
@@ -78,16 +78,15 @@ pub fn playback_keys(
     }
 }
 
-/// N: a new random task; Up/Down (cheetah): faster/slower target velocity, or flip the
-/// direction. Each sends a request to the worker (live mode only).
+/// N: a new random task. Up/Down, for a task of one parameter: that parameter plus or minus
+/// [`TASK_STEP`] if the env accepts it (cheetah-vel: faster or slower, within [0, 2] m/s), else
+/// its negation if the env accepts that (cheetah-dir: the direction flips), else nothing. Each
+/// sends a request to the worker (live mode only).
 pub fn task_keys(keys: Res<ButtonInput<KeyCode>>, shown: Res<Shown>, live: Option<ResMut<Live>>) {
     let Some(mut live) = live else { return };
     if keys.just_pressed(KeyCode::KeyN) {
         let seed = live.seed.wrapping_add(1);
         live.request(None, seed);
-        return;
-    }
-    if shown.scene() != SceneKind::Cheetah {
         return;
     }
     let up = keys.just_pressed(KeyCode::ArrowUp);
@@ -99,17 +98,23 @@ pub fn task_keys(keys: Res<ButtonInput<KeyCode>>, shown: Res<Shown>, live: Optio
         .requested_task
         .clone()
         .unwrap_or_else(|| shown.recording.task.clone());
-    let target = if shown.recording.env.starts_with("cheetah-dir") {
-        -current[0]
-    } else {
-        let v = current[0] + if up { VELOCITY_STEP } else { -VELOCITY_STEP };
-        v.clamp(0.0, metarl_envs::cheetah::env::MAX_GOAL_VELOCITY)
+    let &[p] = current.as_slice() else { return };
+    let Ok(dist) = metarl_envs::task_distribution(&shown.recording.env, None) else {
+        return;
     };
-    let seed = live.seed;
-    live.request(Some(vec![target]), seed);
+    let step = if up { TASK_STEP } else { -TASK_STEP };
+    let target = [p + step, -p]
+        .into_iter()
+        .find(|&q| q != p && dist.check_task(&[q]).is_ok());
+    if let Some(target) = target {
+        let seed = live.seed;
+        live.request(Some(vec![target]), seed);
+    }
 }
 
-/// Left click on the nav2d arena: adapt to a goal at the cursor (clamped to the goal range).
+/// Left click in a top-down view whose scenery has a goal: adapt to the task whose goal is at
+/// the cursor, clamped to the region shown (the env's `check_task` refuses goals it cannot have;
+/// the HUD shows why).
 pub fn click_to_goal(
     buttons: Res<ButtonInput<MouseButton>>,
     cursor: Res<CursorWorld>,
@@ -117,61 +122,22 @@ pub fn click_to_goal(
     live: Option<ResMut<Live>>,
 ) {
     let Some(mut live) = live else { return };
-    if shown.scene() != SceneKind::Nav2d || !buttons.just_pressed(MouseButton::Left) {
+    let Some(view) = shown.top() else { return };
+    if shown.recording.scenery.goal.is_none() || !buttons.just_pressed(MouseButton::Left) {
         return;
     }
     let Some(p) = cursor.0 else { return };
-    let r = metarl_envs::nav2d::GOAL_RANGE as f32;
-    let goal = p.clamp(Vec2::splat(-r), Vec2::splat(r));
+    let goal = p.clamp(view.min, view.max);
     let seed = live.seed;
     live.request(Some(vec![f64::from(goal.x), f64::from(goal.y)]), seed);
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_recording::recording;
     use super::super::worker::Request;
     use super::*;
-    use crate::rollout::{Episode, EpisodeSet, Frame, Recording, FORMAT, VERSION};
     use crossbeam_channel::Receiver;
-
-    fn recording(env: &str, task: Vec<f64>) -> Recording {
-        let scene = SceneKind::of_env(env).unwrap();
-        let frame = Frame {
-            position: [0.0, 0.0],
-            x_velocity: None,
-            capsules: if scene == SceneKind::Cheetah {
-                vec![[0.0; 4]]
-            } else {
-                vec![]
-            },
-        };
-        Recording {
-            format: FORMAT.into(),
-            version: VERSION,
-            env: env.into(),
-            scene,
-            task,
-            seed: 5,
-            horizon: 3,
-            dt: 1.0,
-            capsule_radius: 0.0,
-            checkpoint_iteration: 0,
-            lrs: vec![0.1, 0.05, 0.05],
-            sets: (0..=3)
-                .map(|steps| EpisodeSet {
-                    steps,
-                    mean_return: 0.0,
-                    batch_episodes: 1,
-                    episodes: vec![Episode {
-                        total_return: 0.0,
-                        terminated: false,
-                        rewards: vec![0.0; 3],
-                        frames: vec![frame.clone(); 4],
-                    }],
-                })
-                .collect(),
-        }
-    }
 
     /// An app with the input systems (no window, no renderer) and a live worker channel whose
     /// requests the test reads.
@@ -181,10 +147,7 @@ mod tests {
         let (tx, rx) = crossbeam_channel::unbounded();
         let (_result_tx, result_rx) = crossbeam_channel::unbounded();
         app.insert_resource(Playback::start(&rec))
-            .insert_resource(Shown {
-                recording: rec,
-                generation: 0,
-            })
+            .insert_resource(Shown::new(rec))
             .insert_resource(Live {
                 requests: tx,
                 results: result_rx,
@@ -248,13 +211,21 @@ mod tests {
     }
 
     #[test]
-    fn click_outside_the_goal_range_is_clamped_and_no_cursor_sends_nothing() {
+    fn click_outside_the_view_is_clamped_to_it_and_no_cursor_sends_nothing() {
         let (mut app, requests) = test_app("nav2d", vec![0.1, 0.1]);
         click(&mut app);
         assert!(requests.try_recv().is_err(), "no cursor, no request");
         app.world_mut().resource_mut::<CursorWorld>().0 = Some(Vec2::new(2.0, -0.75));
         click(&mut app);
         assert_eq!(requests.try_recv().unwrap().task, Some(vec![0.5, -0.5]));
+    }
+
+    #[test]
+    fn clicks_need_a_goal_in_the_scenery() {
+        let (mut app, requests) = test_app("test-plain", vec![0.1, 0.1]);
+        app.world_mut().resource_mut::<CursorWorld>().0 = Some(Vec2::ZERO);
+        click(&mut app);
+        assert!(requests.try_recv().is_err(), "no goal, no click");
     }
 
     #[test]

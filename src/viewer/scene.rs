@@ -1,20 +1,18 @@
-//! What is shown: the current recording, the playback clock, colours and layout shared by the
-//! scenes, and the plugin that advances playback.
+//! What is shown: the current recording and its [`View`], the playback clock, colours shared by
+//! the views, and the plugin that advances playback.
 
 use bevy::prelude::*;
 
-use crate::rollout::{Episode, Recording, SceneKind};
+use metarl_envs::Shape;
 
-/// Window / screenshot size in pixels (the scenes are laid out for it; 1 world unit = 1 px).
+use super::shapes::lerp;
+use super::view::{SideView, TopView, View};
+use crate::rollout::{Episode, Frame, Recording};
+
+/// Window / screenshot size in pixels (the views are laid out for it; 1 world unit = 1 px).
 pub const WIDTH: u32 = 1280;
 /// See [`WIDTH`].
 pub const HEIGHT: u32 = 720;
-/// nav2d: pixels per env unit (the arena [-0.5, 0.5]^2 is 500 px wide, centred in the image).
-pub const NAV_PPU: f32 = 500.0;
-/// Cheetah: pixels per metre.
-pub const CHEETAH_PPU: f32 = 250.0;
-/// Cheetah: y (px, world) of the ground of the top (pre-adaptation) and bottom lanes.
-pub const LANE_GROUND: [f32; 2] = [40.0, -320.0];
 
 /// Background colour.
 pub const BACKGROUND: Color = Color::srgb(0.07, 0.08, 0.10);
@@ -30,6 +28,8 @@ pub const POST: [Color; 3] = [
 ];
 /// Text colour.
 pub const TEXT: Color = Color::srgb(0.92, 0.93, 0.95);
+/// Walls (filled).
+pub const WALL: Color = Color::srgb(0.36, 0.38, 0.45);
 
 /// Colour of the episodes after `steps` adaptation steps.
 pub fn set_color(steps: usize) -> Color {
@@ -39,18 +39,31 @@ pub fn set_color(steps: usize) -> Color {
     }
 }
 
-/// The recording being shown; `generation` changes whenever a new one arrives, so scenes rebuild.
+/// The recording being shown and its layout; `generation` changes whenever a new one arrives, so
+/// the views rebuild.
 #[derive(Resource)]
 pub struct Shown {
     /// The recording.
     pub recording: Recording,
+    /// Its layout ([`View::of`] the recording).
+    pub view: View,
     /// Incremented on every new recording.
     pub generation: u64,
 }
 
 impl Shown {
-    /// Replaces the recording (and bumps the generation).
+    /// The first recording (generation 0).
+    pub fn new(recording: Recording) -> Self {
+        Shown {
+            view: View::of(&recording),
+            recording,
+            generation: 0,
+        }
+    }
+
+    /// Replaces the recording and its view (and bumps the generation).
     pub fn replace(&mut self, recording: Recording) {
+        self.view = View::of(&recording);
         self.recording = recording;
         self.generation += 1;
     }
@@ -73,9 +86,31 @@ impl Shown {
         true
     }
 
-    /// Scene kind of the recording.
-    pub fn scene(&self) -> SceneKind {
-        self.recording.scene
+    /// The recording is seen from the side (its scenery has a ground).
+    pub fn is_side(&self) -> bool {
+        self.side().is_some()
+    }
+
+    /// The side view, if the recording is seen from the side.
+    pub fn side(&self) -> Option<&SideView> {
+        match &self.view {
+            View::Side(view) => Some(view),
+            View::Top(_) => None,
+        }
+    }
+
+    /// The top-down view, if the recording is seen from above.
+    pub fn top(&self) -> Option<&TopView> {
+        match &self.view {
+            View::Top(view) => Some(view),
+            View::Side(_) => None,
+        }
+    }
+
+    /// The first frame of the first episode before adaptation: its bodies are the ones every
+    /// frame has (Recording::check), the meshes are built from them.
+    pub fn first_frame(&self) -> Option<&Frame> {
+        self.recording.sets[0].episodes.first()?.frames.first()
     }
 }
 
@@ -94,16 +129,20 @@ pub struct Playback {
 
 /// Playback speed limits (env steps per second).
 pub const SPEED_RANGE: (f32, f32) = (1.0, 400.0);
+/// Default playback speed seen from above (env steps per second).
+const TOP_SPEED: f32 = 25.0;
 
 impl Playback {
-    /// Playing from the start at the scene's default speed, showing every recorded step count.
+    /// Playing from the start at the default speed, showing every recorded step count: real time
+    /// (1 / dt steps per second) in a side view, [`TOP_SPEED`] from above.
     pub fn start(recording: &Recording) -> Self {
+        let speed = match recording.scenery.ground {
+            Some(_) => (1.0 / recording.dt as f32).clamp(SPEED_RANGE.0, SPEED_RANGE.1),
+            None => TOP_SPEED,
+        };
         Playback {
             t: 0.0,
-            speed: match recording.scene {
-                SceneKind::Nav2d => 25.0,
-                SceneKind::Cheetah => 20.0,
-            },
+            speed,
             paused: false,
             steps_shown: recording.max_steps(),
         }
@@ -130,6 +169,31 @@ pub fn position_at(episode: &Episode, t: f32) -> Vec2 {
         Vec2::new(f[0] as f32, f[1] as f32)
     };
     p(i).lerp(p(j), s)
+}
+
+/// Body `index` of `episode` at time `t`, interpolated like [`position_at`].
+pub fn body_at(episode: &Episode, index: usize, t: f32) -> Option<Shape> {
+    let i = frame_index(episode, t);
+    let j = (i + 1).min(episode.frames.len().saturating_sub(1));
+    let s = (t - i as f32).clamp(0.0, 1.0);
+    let body = |k: usize| episode.frames.get(k).and_then(|f| f.bodies.get(index));
+    Some(lerp(body(i)?, body(j)?, s))
+}
+
+/// The target forward velocity a side view draws as a pace line: the task's one parameter, for
+/// envs whose frames carry `x_velocity` (cheetah-vel's goal velocity; cheetah-dir's direction
+/// ±1, a pace of 1 m/s forward or backward). `None` for other tasks.
+pub fn target_velocity(recording: &Recording) -> Option<f64> {
+    let has_velocity = recording
+        .sets
+        .iter()
+        .flat_map(|s| &s.episodes)
+        .flat_map(|e| e.frames.first())
+        .any(|f| f.x_velocity.is_some());
+    match recording.task.as_slice() {
+        &[v] if has_velocity => Some(v),
+        _ => None,
+    }
 }
 
 /// Index of the last frame reached at time `t`.

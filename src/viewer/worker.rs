@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::scene::{Playback, Shown};
-use crate::rollout::{default_episodes, Recorder, Recording};
+use crate::rollout::{Recorder, Recording};
 
 /// What to record next.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,7 +55,7 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("metarl-viewer-worker".into())
         .spawn(move || {
-            let episodes = default_episodes(recorder.scene());
+            let episodes = recorder.default_episodes();
             while let Ok(mut request) = request_rx.recv() {
                 let mut skipped = 0;
                 while let Ok(newer) = request_rx.try_recv() {

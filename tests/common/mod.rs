@@ -9,6 +9,8 @@ use std::process::{Command, ExitStatus, Stdio};
 
 use serde_json::{Map, Value};
 
+pub mod image;
+
 /// The tiny config every test trains with.
 pub const TINY: &str = r#"
 [env]
