@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,16 +22,23 @@ const PATIENCE: Duration = Duration::from_secs(90);
 /// The window title of `metarl view`.
 const TITLE: &str = "metarl view";
 
-/// Child processes killed (and reaped) when the test ends, on every path.
+/// Child processes killed (and reaped) when the test ends, on every path, and the files of the
+/// X server they leave behind (a killed Xvfb keeps its lock file and socket).
 #[derive(Default)]
-struct Processes(Vec<Child>);
+struct Processes {
+    children: Vec<Child>,
+    leftovers: Vec<PathBuf>,
+}
 
 impl Drop for Processes {
     fn drop(&mut self) {
         // The viewer first (it holds the display), then Xvfb.
-        for child in self.0.iter_mut().rev() {
+        for child in self.children.iter_mut().rev() {
             let _ = child.kill();
             let _ = child.wait();
+        }
+        for path in &self.leftovers {
+            let _ = std::fs::remove_file(path);
         }
     }
 }
@@ -47,10 +54,18 @@ fn require(tool: &str) {
     );
 }
 
-/// A display number with no X server (no lock file), from 90 up.
+/// The lock file and the socket of X display `n`.
+fn x_files(n: u32) -> [PathBuf; 2] {
+    [
+        PathBuf::from(format!("/tmp/.X{n}-lock")),
+        PathBuf::from(format!("/tmp/.X11-unix/X{n}")),
+    ]
+}
+
+/// A display number with no X server (neither lock file nor socket), from 90 up.
 fn free_display() -> u32 {
     (90..190)
-        .find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists())
+        .find(|&n| x_files(n).iter().all(|f| !f.exists()))
         .expect("a free X display number in :90..:189")
 }
 
@@ -74,10 +89,11 @@ fn start_xvfb(processes: &mut Processes) -> String {
         .stderr(Stdio::null())
         .spawn()
         .expect("Xvfb starts");
-    processes.0.push(child);
-    let socket = format!("/tmp/.X11-unix/X{n}");
+    processes.children.push(child);
+    processes.leftovers.extend(x_files(n));
+    let socket = x_files(n)[1].clone();
     wait_for(&format!("the X server {display}"), || {
-        Path::new(&socket).exists().then_some(())
+        socket.exists().then_some(())
     });
     display
 }
@@ -181,9 +197,9 @@ fn clicking_in_the_nav2d_window_moves_the_goal_and_draws_new_trails() {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("metarl view starts");
-    processes.0.push(viewer);
+    processes.children.push(viewer);
     let id = wait_for("the viewer's window", || {
-        if let Ok(Some(status)) = processes.0[1].try_wait() {
+        if let Ok(Some(status)) = processes.children[1].try_wait() {
             panic!("metarl view exited ({status}) before opening its window");
         }
         let out = Command::new("xdotool")
