@@ -25,12 +25,40 @@ pub const DEFAULT_CONFIG: &str = include_str!("../assets/configs/nav2d.toml");
 pub const EMBEDDED_CONFIGS: &[(&str, &str)] = &[
     ("nav2d", DEFAULT_CONFIG),
     (
+        "nav2d-walls",
+        include_str!("../assets/configs/nav2d-walls.toml"),
+    ),
+    (
+        "nav2d-corners",
+        include_str!("../assets/configs/nav2d-corners.toml"),
+    ),
+    (
         "cheetah-vel",
         include_str!("../assets/configs/cheetah-vel.toml"),
     ),
     (
         "cheetah-dir",
         include_str!("../assets/configs/cheetah-dir.toml"),
+    ),
+    (
+        "cheetah-params",
+        include_str!("../assets/configs/cheetah-params.toml"),
+    ),
+    (
+        "hopper-vel",
+        include_str!("../assets/configs/hopper-vel.toml"),
+    ),
+    (
+        "hopper-params",
+        include_str!("../assets/configs/hopper-params.toml"),
+    ),
+    (
+        "walker-dir",
+        include_str!("../assets/configs/walker-dir.toml"),
+    ),
+    (
+        "walker-params",
+        include_str!("../assets/configs/walker-params.toml"),
     ),
 ];
 

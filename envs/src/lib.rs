@@ -9,7 +9,9 @@
 pub mod check;
 pub mod cheetah;
 pub mod env;
+pub mod locomotion;
 pub mod nav2d;
+pub mod planar;
 pub mod registry;
 pub mod space;
 pub mod task;
@@ -17,9 +19,10 @@ pub mod task;
 pub mod testing;
 
 pub use check::check_env;
-pub use cheetah::{Cheetah, CheetahFamily, CheetahTasks};
+pub use cheetah::{CheetahFamily, CheetahTasks};
 pub use env::{Env, GoalMarker, RenderFrame, Scenery, Shape, Step};
-pub use nav2d::{Nav2d, Nav2dTasks};
+pub use locomotion::{Locomotion, LocomotionTasks};
+pub use nav2d::{Nav2d, Nav2dCorners, Nav2dCornersTasks, Nav2dTasks, Nav2dWalls, Nav2dWallsTasks};
 pub use registry::{
     env_descriptions, env_names, register_env, task_distribution, EnvError, EnvFactory,
 };

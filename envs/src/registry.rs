@@ -19,7 +19,7 @@
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use crate::task::TaskDistribution;
-use crate::{cheetah, nav2d};
+use crate::{cheetah, locomotion, nav2d};
 
 /// Builds a registered family's task distribution; the argument is the optional horizon
 /// override (already checked to be >= 1), `None` meaning the family's default time limit.
@@ -104,10 +104,15 @@ impl Builtin {
 
 /// The built-in families, in their listing order: each family module lists its own.
 fn builtins() -> Vec<Builtin> {
-    [nav2d::builtins(), cheetah::builtins()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        nav2d::builtins(),
+        cheetah::builtins(),
+        locomotion::hopper::builtins(),
+        locomotion::walker::builtins(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// `f` of every entry, in registration order (built-ins first).
@@ -175,8 +180,9 @@ pub fn task_distribution(
     }
 }
 
-/// Every registered name, built-ins first (nav2d, nav2d-oracle, cheetah-vel, cheetah-dir,
-/// cheetah-vel-oracle, cheetah-dir-oracle), then user families in registration order.
+/// Every registered name, built-ins first (nav2d, nav2d-oracle, nav2d-walls, nav2d-walls-oracle,
+/// nav2d-corners, nav2d-corners-oracle, cheetah-vel, cheetah-dir, cheetah-vel-oracle,
+/// cheetah-dir-oracle), then user families in registration order.
 pub fn env_names() -> Vec<String> {
     ordered(|entry| entry.name.clone())
 }
@@ -191,9 +197,13 @@ mod tests {
     use super::*;
     use crate::Nav2dTasks;
 
-    const BUILTINS: [&str; 6] = [
+    const BUILTINS: [&str; 10] = [
         "nav2d",
         "nav2d-oracle",
+        "nav2d-walls",
+        "nav2d-walls-oracle",
+        "nav2d-corners",
+        "nav2d-corners-oracle",
         "cheetah-vel",
         "cheetah-dir",
         "cheetah-vel-oracle",
@@ -215,7 +225,12 @@ mod tests {
         let descriptions = env_descriptions();
         for (name, (listed, description)) in BUILTINS.iter().zip(&descriptions) {
             assert_eq!(listed, name);
-            assert!(description.contains("MAML paper"), "{name}: {description}");
+            let maml_paper = !name.contains("-walls") && !name.contains("-corners");
+            assert_eq!(
+                description.contains("MAML paper"),
+                maml_paper,
+                "{name}: {description}"
+            );
             assert!(!description.contains('\n'), "{name}: {description}");
             assert_eq!(description.contains("observing"), name.ends_with("-oracle"));
         }

@@ -5,12 +5,12 @@ use std::f64::consts::PI;
 
 use metarl_envs::cheetah::env::{CTRL_COST_WEIGHT, DEFAULT_HORIZON, OBS_DIM};
 use metarl_envs::cheetah::model::{INITIAL_HEIGHT, JOINTS, NUM_JOINTS};
-use metarl_envs::{Cheetah, CheetahFamily, CheetahTasks, Env, Task, TaskDistribution};
+use metarl_envs::{CheetahFamily, CheetahTasks, Env, Locomotion, Task, TaskDistribution};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-fn env_with_task(family: CheetahFamily, oracle: bool, param: f64, seed: u64) -> Cheetah {
-    let mut env = Cheetah::new(family, oracle, DEFAULT_HORIZON);
+fn env_with_task(family: CheetahFamily, oracle: bool, param: f64, seed: u64) -> Locomotion {
+    let mut env = family.env(oracle, DEFAULT_HORIZON);
     env.set_task(&Task {
         params: vec![param],
     });
@@ -54,14 +54,10 @@ fn random_actions_for_1e5_steps_stay_finite_in_space_above_ground_and_within_joi
             "step {t}: {step:?}"
         );
         assert!(space.contains(&step.obs), "step {t}: {:?}", step.obs);
-        let lowest = env
-            .world()
-            .geom_bottoms()
-            .into_iter()
-            .fold(f64::INFINITY, f64::min);
-        penetration = penetration.max(-lowest);
+        let depth = env.world().penetration();
+        penetration = penetration.max(depth);
         if env.elapsed_steps() > 10 {
-            dynamic_penetration = dynamic_penetration.max(-lowest);
+            dynamic_penetration = dynamic_penetration.max(depth);
         }
         overshoot = overshoot.max(limit_overshoot(&step.obs));
         for (m, v) in largest.iter_mut().zip(&step.obs) {
@@ -96,7 +92,7 @@ fn zero_action_settles_within_2_s_and_does_not_drift_over_10_s() {
             env.step(&zero);
         }
         let settled = env.step(&zero).obs;
-        let x_settled = env.world().torso_x();
+        let x_settled = env.world().root_x();
         let speed = settled[8].hypot(settled[9]);
         assert!(
             speed < 0.05,
@@ -116,12 +112,12 @@ fn zero_action_settles_within_2_s_and_does_not_drift_over_10_s() {
             speed < 1e-3,
             "seed {seed}: torso speed {speed} m/s after 10 s"
         );
-        let drift = (env.world().torso_x() - x_settled).abs();
+        let drift = (env.world().root_x() - x_settled).abs();
         assert!(
             drift < 0.01,
             "seed {seed}: drifted {drift} m from 2 s to 10 s"
         );
-        assert!(env.world().torso_x().abs() < 0.1, "seed {seed}");
+        assert!(env.world().root_x().abs() < 0.1, "seed {seed}");
         // Resting on the feet, torso still up.
         let h = env.world().state().qpos[1];
         assert!(h > 0.3 && h < INITIAL_HEIGHT, "seed {seed}: height {h}");
@@ -141,14 +137,14 @@ const GAIT: [f64; 7] = [2.08, 0.47, 2.53, 4.45, 3.65, 3.02, 5.91];
 fn open_loop_sinusoidal_gait_runs_forward_faster_than_half_a_meter_per_second() {
     for seed in [0, 1, 2] {
         let mut env = env_with_task(CheetahFamily::Velocity, false, 1.0, seed);
-        let x0 = env.world().torso_x();
+        let x0 = env.world().root_x();
         let mut sum_velocity = 0.0;
         for k in 0..DEFAULT_HORIZON {
             let step = env.step(&gait_action(k as f64 * 0.05));
             sum_velocity += step.metrics[2].1;
         }
         let mean_velocity = sum_velocity / DEFAULT_HORIZON as f64;
-        let displacement = env.world().torso_x() - x0;
+        let displacement = env.world().root_x() - x0;
         eprintln!("gait seed {seed}: mean v_x {mean_velocity:.3} m/s");
         assert!((displacement / 10.0 - mean_velocity).abs() < 1e-5);
         assert!(mean_velocity > 0.5, "seed {seed}: {mean_velocity} m/s");
@@ -167,9 +163,9 @@ fn reward_terms_equal_their_formulas_for_both_families() {
         for _ in 0..30 {
             // Some components far outside [-1, 1]: the control cost uses the clipped action.
             let action: [f64; NUM_JOINTS] = std::array::from_fn(|_| rng.gen_range(-3.0..3.0));
-            let x_before = env.world().torso_x();
+            let x_before = env.world().root_x();
             let step = env.step(&action);
-            let x_velocity = (env.world().torso_x() - x_before) / 0.05;
+            let x_velocity = (env.world().root_x() - x_before) / 0.05;
             let reward_run = match family {
                 CheetahFamily::Velocity => -(x_velocity - param).abs(),
                 CheetahFamily::Direction => param * x_velocity,
@@ -205,8 +201,8 @@ fn oracle_observation_is_the_base_observation_plus_the_task_parameter() {
         (CheetahFamily::Velocity, 0.7),
         (CheetahFamily::Direction, -1.0),
     ] {
-        let mut base = Cheetah::new(family, false, DEFAULT_HORIZON);
-        let mut oracle = Cheetah::new(family, true, DEFAULT_HORIZON);
+        let mut base = family.env(false, DEFAULT_HORIZON);
+        let mut oracle = family.env(true, DEFAULT_HORIZON);
         let task = Task {
             params: vec![param],
         };
@@ -228,7 +224,7 @@ fn oracle_observation_is_the_base_observation_plus_the_task_parameter() {
 
 #[test]
 fn reset_noise_is_small_and_drawn_from_the_reset_seed() {
-    let mut env = Cheetah::new(CheetahFamily::Velocity, false, DEFAULT_HORIZON);
+    let mut env = CheetahFamily::Velocity.env(false, DEFAULT_HORIZON);
     let first = env.reset(4);
     assert_eq!(env.reset(4), first);
     assert_ne!(env.reset(5), first);
@@ -259,9 +255,11 @@ fn sampled_tasks_cover_each_family_support() {
 }
 
 #[test]
-#[should_panic(expected = "is not a task of the Velocity family")]
+#[should_panic(expected = "invalid task [2.5]: expected one target velocity in [0, 2]")]
 fn set_task_rejects_a_goal_velocity_outside_the_family() {
-    Cheetah::new(CheetahFamily::Velocity, true, 10).set_task(&Task { params: vec![2.5] });
+    CheetahFamily::Velocity
+        .env(true, 10)
+        .set_task(&Task { params: vec![2.5] });
 }
 
 #[test]
@@ -283,17 +281,19 @@ fn registry_names_map_to_family_and_oracle() {
 
 #[test]
 fn render_draws_the_torso_origin_last_step_velocity_and_capsule_segments() {
-    use metarl_envs::cheetah::render::{capsule_segments, CAPSULE_RADIUS};
+    use metarl_envs::cheetah::model::RADIUS;
     let mut env = env_with_task(CheetahFamily::Velocity, false, 1.0, 3);
-    let expected = |env: &Cheetah, x_velocity: f64| metarl_envs::RenderFrame {
+    let expected = |env: &Locomotion, x_velocity: f64| metarl_envs::RenderFrame {
         position: [env.world().state().qpos[0], env.world().state().qpos[1]],
         x_velocity: Some(x_velocity),
-        bodies: capsule_segments(env.world())
+        bodies: env
+            .world()
+            .capsules()
             .iter()
-            .map(|s| metarl_envs::Shape::Capsule {
-                a: s.a,
-                b: s.b,
-                radius: CAPSULE_RADIUS,
+            .map(|c| metarl_envs::Shape::Capsule {
+                a: c.a,
+                b: c.b,
+                radius: RADIUS,
             })
             .collect(),
     };

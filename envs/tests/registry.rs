@@ -6,6 +6,8 @@ use metarl_envs::{
     EnvError, Step, Task, TaskDistribution,
 };
 use rand::distributions::{Distribution, Uniform};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 
 /// A point on a line moving toward a random target in [-1, 1).
 struct Point1dTasks {
@@ -124,7 +126,7 @@ fn a_registered_family_is_listed_after_the_builtins_and_in_unknown_env_messages(
     register_point1d(name).unwrap();
     let names = env_names();
     let position = names.iter().position(|n| n == name).unwrap();
-    assert!(position >= 6, "{names:?}");
+    assert!(position >= 10, "{names:?}");
     assert_eq!(names[0], "nav2d");
     assert!(env_descriptions().contains(&(
         name.to_string(),
@@ -136,7 +138,7 @@ fn a_registered_family_is_listed_after_the_builtins_and_in_unknown_env_messages(
         .to_string();
     assert!(!msg.contains('\n'), "{msg}");
     assert!(
-        msg.starts_with("unknown env `no-such-env` (known: nav2d, nav2d-oracle, "),
+        msg.starts_with("unknown env `no-such-env` (known: nav2d, nav2d-oracle, nav2d-walls, "),
         "{msg}"
     );
     assert!(msg.contains(name), "{msg}");
@@ -174,4 +176,39 @@ fn a_taken_name_cannot_be_registered_again() {
         task_distribution("cheetah-vel", None).unwrap().name(),
         "cheetah-vel"
     );
+}
+
+#[test]
+fn the_nav2d_families_come_first_each_followed_by_its_oracle() {
+    let names = env_names();
+    for (i, family) in ["nav2d", "nav2d-walls", "nav2d-corners"].iter().enumerate() {
+        assert_eq!(names[2 * i], *family);
+        assert_eq!(names[2 * i + 1], format!("{family}-oracle"));
+    }
+    for (name, description) in &env_descriptions()[..6] {
+        let oracle = name.ends_with("-oracle");
+        assert!(!description.contains('\n'), "{name}: {description}");
+        assert_eq!(
+            description.contains("observing"),
+            oracle,
+            "{name}: {description}"
+        );
+        let dist = task_distribution(name, None).unwrap();
+        assert_eq!(dist.name(), name);
+        assert_eq!((dist.horizon(), dist.act_dim()), (100, 2));
+        assert_eq!(dist.obs_dim(), if oracle { 4 } else { 2 });
+        let short = task_distribution(name, Some(7)).unwrap();
+        assert_eq!((short.horizon(), short.make_env().horizon()), (7, 7));
+        // A drawn task passes check_task; one far outside gets a one-line error naming the env.
+        let task = dist
+            .sample_tasks(&mut ChaCha8Rng::seed_from_u64(0), 1)
+            .remove(0);
+        assert_eq!(dist.check_task(&task.params), Ok(task.clone()));
+        let err = dist.check_task(&[9.0, 9.0]).unwrap_err();
+        assert!(
+            err.starts_with(&format!("invalid task [9.0, 9.0] for {name}: expected ")),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
+    }
 }

@@ -1,4 +1,5 @@
-//! The planar half-cheetah as a Rapier world, built from MuJoCo `half_cheetah.xml`'s parameters.
+//! The planar half-cheetah of MuJoCo `half_cheetah.xml` as a [`Robot`] (simulated by
+//! [`crate::planar::PlanarWorld`]), and the measurements behind its simulation settings.
 //!
 //! # Conventions
 //!
@@ -11,11 +12,11 @@
 //! default axis (+z) into `(sin alpha, cos alpha)` in the 2D (x, y) plane; its endpoints are
 //! `pos ± half_len * (sin alpha, cos alpha)` in the body frame.
 //!
-//! [`CheetahState`] holds MuJoCo's generalized coordinates in MuJoCo's order and signs (`qpos`:
-//! rootx, rootz, rooty, 6 hinges; `qvel` the same 9 rates), except that rootz is the absolute
-//! height of the torso origin (MuJoCo's slide joint measures it from the initial 0.7). Angles read
-//! back from Rapier are wrapped to [-π, π] (MuJoCo's rooty is unwrapped; wrapping keeps the
-//! observation box finite).
+//! The state ([`crate::planar::PlanarState`]) holds MuJoCo's generalized coordinates in MuJoCo's
+//! order and signs (`qpos`: rootx, rootz, rooty, 6 hinges; `qvel` the same 9 rates), except that
+//! rootz is the absolute height of the torso origin (MuJoCo's slide joint measures it from the
+//! initial 0.7). Angles read back from Rapier are wrapped to [-π, π] (MuJoCo's rooty is
+//! unwrapped; wrapping keeps the observation box finite).
 //!
 //! # Mass model
 //!
@@ -26,9 +27,8 @@
 //! `<compiler settotalmass="14">`: the density-1000 masses sum to 21.18 kg, so all are multiplied
 //! by 14 / 21.18 ([`TOTAL_MASS`]; a description of the model that lists only the density-1000
 //! masses misses this rescale). The resulting body masses,
-//! inertias and centers of mass equal MuJoCo's compiled model (a test pins them). The masses are
-//! set explicitly per collider through `ColliderBuilder::mass_properties`, and Rapier sums the
-//! torso and head into the torso body.
+//! inertias and centers of mass equal MuJoCo's compiled model (a test pins them). Each body's
+//! mass properties (the torso's sum the torso and head capsules) are set on the body.
 //!
 //! Armature: MuJoCo adds [`ARMATURE`] = 0.1 to the joint-space inertia of each hinge. Impulse
 //! joints have no joint-space inertia, so it is approximated by adding 0.1 kg·m² to the child
@@ -39,7 +39,7 @@
 //! # Joints, forces, contacts
 //!
 //! Rapier impulse revolute joints with limits `[-hi, -lo]`. Before every physics step of
-//! [`TIMESTEP`] = 0.01 s, [`CheetahWorld::step`] sets on the two bodies of each hinge the equal and
+//! [`TIMESTEP`] = 0.01 s, [`crate::planar::PlanarWorld::step`] sets on the two bodies of each hinge the equal and
 //! opposite torques `gear · clip(a) - stiffness · q - damping · q̇` (actuator plus passive
 //! spring-damper, from the state at the start of the step): MuJoCo also integrates joint stiffness
 //! explicitly (its damping implicitly; `damping · dt / inertia` <= 0.6 here, so the explicit
@@ -74,7 +74,9 @@
 //!
 //! Decision: impulse joints, explicit spring-damper torques, 2 solver iterations: the only
 //! configuration at >= 30k env steps/s (the full [`super::Cheetah`] env with observations and
-//! noisy resets: 34k/s wall clock). Its limit overshoot comes from Rapier's limits engaging only
+//! noisy resets: 34k/s wall clock). These tables were measured with the cheetah's own Rapier world
+//! (per-capsule masses, fixed-size arrays) before the cheetah moved onto the generic planar world;
+//! the settings are the same. Its limit overshoot comes from Rapier's limits engaging only
 //! once crossed (overshoot ≈ hinge speed × substep length, 25-30 rad/s × 5 ms at the feet); it is
 //! still below MuJoCo's, whose soft limits (`solimplimit="0 .8 .03"`) overshoot by 0.21 rad under
 //! the same random actions. More iterations buy smaller overshoot at 4-5k env steps/s each. The
@@ -123,12 +125,9 @@
 //! child against walls on the parent, solved with the contacts) handle the coupling (2 iterations:
 //! 0.079 rad *) but cost 40 % of the speed (21.5k *), mostly in the broad phase.
 
-use rapier2d::geometry::{BroadPhaseBvh, BvhOptimizationStrategy};
-use rapier2d::prelude::{
-    ColliderBuilder, Group, ImpulseJointHandle, InteractionGroups, InteractionTestMode,
-    MassProperties, PhysicsWorld, RevoluteJointBuilder, RigidBodyBuilder, RigidBodyHandle,
-    SharedShape, Vector,
-};
+use std::sync::OnceLock;
+
+use crate::planar::{ArmatureModel, CapsuleGeom, Link, Robot};
 
 /// Number of actuated hinges (the action dimension).
 pub const NUM_JOINTS: usize = 6;
@@ -154,8 +153,6 @@ pub const INITIAL_HEIGHT: f64 = 0.7;
 pub const SOLVER_ITERATIONS: usize = 2;
 /// Rapier's speculative contact distance (m; its default 0.02 lets fast impacts sink up to 5 cm).
 pub const PREDICTION_DISTANCE: f64 = 0.1;
-/// Gravity (m/s², along -y).
-pub const GRAVITY: f64 = 9.81;
 
 /// One hinge of `half_cheetah.xml` and the capsule of its child body, in MuJoCo's (x, z)
 /// coordinates and sign conventions.
@@ -259,424 +256,98 @@ pub const JOINTS: [JointSpec; NUM_JOINTS] = [
     },
 ];
 
-/// A capsule geom as the segment between its two endpoints, in its body's 2D frame (m).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Capsule {
-    /// One endpoint of the segment.
-    pub a: [f64; 2],
-    /// The other endpoint.
-    pub b: [f64; 2],
+/// The capsule of MuJoCo `pos`, `axisangle="0 1 0 angle"` and half length `half_len` in a body
+/// whose origin is at `origin` (initial pose, world frame).
+fn capsule(origin: [f64; 2], pos: [f64; 2], angle: f64, half_len: f64) -> CapsuleGeom {
+    let axis = [angle.sin(), angle.cos()];
+    let center = [origin[0] + pos[0], origin[1] + pos[1]];
+    CapsuleGeom {
+        a: [
+            center[0] - half_len * axis[0],
+            center[1] - half_len * axis[1],
+        ],
+        b: [
+            center[0] + half_len * axis[0],
+            center[1] + half_len * axis[1],
+        ],
+        radius: RADIUS,
+        friction: FRICTION,
+    }
 }
 
-impl Capsule {
-    /// The capsule of MuJoCo `pos`, `axisangle="0 1 0 angle"` and half length `half_len`.
-    pub fn from_mujoco(pos: [f64; 2], angle: f64, half_len: f64) -> Self {
-        let axis = [angle.sin(), angle.cos()];
-        Self {
-            a: [pos[0] - half_len * axis[0], pos[1] - half_len * axis[1]],
-            b: [pos[0] + half_len * axis[0], pos[1] + half_len * axis[1]],
+/// The half-cheetah as a planar [`Robot`]: torso (capsule `fromto="-.5 0 0 .5 0 0"`) and head
+/// (`pos=".6 0 .1" axisangle="0 1 0 .87"`, half length 0.15) on the torso, then one capsule per
+/// hinge of [`JOINTS`], in the initial pose with the torso origin at (0, [`INITIAL_HEIGHT`]).
+pub fn robot() -> &'static Robot {
+    static ROBOT: OnceLock<Robot> = OnceLock::new();
+    ROBOT.get_or_init(|| {
+        let root = [0.0, INITIAL_HEIGHT];
+        // Body origins in the initial pose (every angle 0): the root, then each hinge.
+        let mut origins = vec![root];
+        for joint in &JOINTS {
+            let parent = origins[joint.parent];
+            origins.push([parent[0] + joint.body_pos[0], parent[1] + joint.body_pos[1]]);
         }
-    }
-
-    /// Half length of the segment.
-    pub fn half_len(&self) -> f64 {
-        0.5 * (self.b[0] - self.a[0]).hypot(self.b[1] - self.a[1])
-    }
-
-    /// Midpoint of the segment (the capsule's center of mass).
-    pub fn center(&self) -> [f64; 2] {
-        [0.5 * (self.a[0] + self.b[0]), 0.5 * (self.a[1] + self.b[1])]
-    }
-}
-
-/// Number of capsule geoms: torso, head and one per hinge.
-pub const NUM_GEOMS: usize = NUM_BODIES + 1;
-
-/// Every capsule geom with its body index: torso, head (both on the torso), then the links.
-pub fn geoms() -> [(usize, Capsule); NUM_GEOMS] {
-    let link = |j: usize| {
-        let s = &JOINTS[j];
-        (
-            j + 1,
-            Capsule::from_mujoco(s.geom_pos, s.geom_angle, s.half_len),
-        )
-    };
-    [
-        // fromto="-.5 0 0 .5 0 0"
-        (
-            0,
-            Capsule {
-                a: [-0.5, 0.0],
-                b: [0.5, 0.0],
+        let torso = vec![
+            CapsuleGeom {
+                a: [root[0] - 0.5, root[1]],
+                b: [root[0] + 0.5, root[1]],
+                radius: RADIUS,
+                friction: FRICTION,
             },
-        ),
-        // pos=".6 0 .1" axisangle="0 1 0 .87" size="0.046 .15"
-        (0, Capsule::from_mujoco([0.6, 0.1], 0.87, 0.15)),
-        link(0),
-        link(1),
-        link(2),
-        link(3),
-        link(4),
-        link(5),
-    ]
-}
-
-/// Mass of a capsule of half length `half_len` with density [`DENSITY`] on its 3D volume
-/// (before the total-mass rescale).
-pub fn capsule_mass(half_len: f64) -> f64 {
-    let r = RADIUS;
-    let cylinder = std::f64::consts::PI * r * r * 2.0 * half_len;
-    let sphere = 4.0 / 3.0 * std::f64::consts::PI * r * r * r;
-    DENSITY * (cylinder + sphere)
-}
-
-/// MuJoCo's inertia of a capsule of mass `mass` about an axis through its center perpendicular
-/// to its segment (the hinge axis).
-pub fn capsule_inertia(mass: f64, half_len: f64) -> f64 {
-    let (r, height) = (RADIUS, 2.0 * half_len);
-    let sphere_volume = 4.0 / 3.0 * r * r * r;
-    let sphere_mass = mass * sphere_volume / (sphere_volume + r * r * height);
-    let cylinder_mass = mass - sphere_mass;
-    cylinder_mass * (3.0 * r * r + height * height) / 12.0
-        + 2.0 / 5.0 * sphere_mass * r * r
-        + sphere_mass * height * (3.0 * r + 2.0 * height) / 8.0
-}
-
-/// Mass properties of one geom in its body's frame.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct GeomInertia {
-    /// Mass (kg), after the total-mass rescale.
-    pub mass: f64,
-    /// Center of mass in the body frame.
-    pub com: [f64; 2],
-    /// Rotational inertia about the center of mass (kg·m²), after the rescale, plus [`ARMATURE`]
-    /// for the link geoms (the armature approximation, see the module docs).
-    pub inertia: f64,
-}
-
-/// Mass properties of every geom of [`geoms`], in the same order.
-pub fn geom_inertias() -> [GeomInertia; NUM_GEOMS] {
-    let geoms = geoms();
-    let raw_total: f64 = geoms.iter().map(|(_, c)| capsule_mass(c.half_len())).sum();
-    let scale = TOTAL_MASS / raw_total;
-    geoms.map(|(body, capsule)| {
-        let h = capsule.half_len();
-        let raw_mass = capsule_mass(h);
-        let armature = if body == 0 { 0.0 } else { ARMATURE };
-        GeomInertia {
-            mass: scale * raw_mass,
-            com: capsule.center(),
-            inertia: scale * capsule_inertia(raw_mass, h) + armature,
+            capsule(root, [0.6, 0.1], 0.87, 0.15),
+        ];
+        let links: Vec<Link> = JOINTS
+            .iter()
+            .enumerate()
+            .map(|(j, joint)| Link {
+                name: joint.name,
+                parent: joint.parent,
+                anchor: origins[j + 1],
+                geom: capsule(
+                    origins[j + 1],
+                    joint.geom_pos,
+                    joint.geom_angle,
+                    joint.half_len,
+                ),
+                range: joint.range,
+                stiffness: joint.stiffness,
+                damping: joint.damping,
+                armature: ARMATURE,
+                gear: joint.gear,
+            })
+            .collect();
+        Robot {
+            root,
+            torso: Vec::leak(torso),
+            links: Vec::leak(links),
+            axis: 1.0,
+            root_axis: 1.0,
+            density: DENSITY,
+            total_mass: Some(TOTAL_MASS),
+            ground_friction: FRICTION,
+            timestep: TIMESTEP,
+            solver_iterations: SOLVER_ITERATIONS,
+            pgs_iterations: 1,
+            prediction_distance: PREDICTION_DISTANCE,
+            armature_model: ArmatureModel::LinkInertia,
         }
     })
-}
-
-/// Center of mass of each body in its own frame.
-pub fn body_centers_of_mass() -> [[f64; 2]; NUM_BODIES] {
-    let mut weighted = [[0.0; 3]; NUM_BODIES];
-    for ((body, _), g) in geoms().iter().zip(geom_inertias()) {
-        let w = &mut weighted[*body];
-        w[0] += g.mass * g.com[0];
-        w[1] += g.mass * g.com[1];
-        w[2] += g.mass;
-    }
-    weighted.map(|[mx, my, m]| [mx / m, my / m])
-}
-
-/// A configuration and velocity of the cheetah in MuJoCo's generalized coordinates (see the
-/// module docs for the order and signs).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct CheetahState {
-    /// rootx, rootz (absolute height of the torso origin), rooty (pitch), then the 6 hinge angles.
-    pub qpos: [f64; NUM_DOFS],
-    /// d/dt of `qpos` (the torso origin's velocity, pitch rate, hinge rates).
-    pub qvel: [f64; NUM_DOFS],
-}
-
-impl CheetahState {
-    /// The initial configuration: torso origin at (0, [`INITIAL_HEIGHT`]), all angles 0, at rest.
-    pub fn initial() -> Self {
-        let mut qpos = [0.0; NUM_DOFS];
-        qpos[1] = INITIAL_HEIGHT;
-        Self {
-            qpos,
-            qvel: [0.0; NUM_DOFS],
-        }
-    }
-}
-
-/// Pose and velocity of one body in the 2D world (f64).
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct BodyKinematics {
-    origin: [f64; 2],
-    angle: f64,
-    origin_vel: [f64; 2],
-    angvel: f64,
-}
-
-/// 2D cross product of the angular velocity `w` with `r`.
-fn cross(w: f64, r: [f64; 2]) -> [f64; 2] {
-    [-w * r[1], w * r[0]]
-}
-
-fn rotate(angle: f64, v: [f64; 2]) -> [f64; 2] {
-    let (s, c) = angle.sin_cos();
-    [c * v[0] - s * v[1], s * v[0] + c * v[1]]
-}
-
-/// Forward kinematics: every body's pose and origin velocity from generalized coordinates.
-fn forward_kinematics(state: &CheetahState) -> [BodyKinematics; NUM_BODIES] {
-    let (q, v) = (&state.qpos, &state.qvel);
-    let mut out = [BodyKinematics {
-        // MuJoCo angles are minus the 2D counter-clockwise angles.
-        origin: [q[0], q[1]],
-        angle: -q[2],
-        origin_vel: [v[0], v[1]],
-        angvel: -v[2],
-    }; NUM_BODIES];
-    for (j, spec) in JOINTS.iter().enumerate() {
-        let p = out[spec.parent];
-        let offset = rotate(p.angle, spec.body_pos);
-        let drift = cross(p.angvel, offset);
-        out[j + 1] = BodyKinematics {
-            origin: [p.origin[0] + offset[0], p.origin[1] + offset[1]],
-            angle: p.angle - q[3 + j],
-            origin_vel: [p.origin_vel[0] + drift[0], p.origin_vel[1] + drift[1]],
-            angvel: p.angvel - v[3 + j],
-        };
-    }
-    out
-}
-
-/// Collision group of the ground.
-const GROUND_GROUP: Group = Group::GROUP_1;
-/// Collision group of the cheetah's capsules.
-const LINK_GROUP: Group = Group::GROUP_2;
-
-fn vector(v: [f64; 2]) -> Vector {
-    Vector::new(v[0] as f32, v[1] as f32)
-}
-
-/// The 2D angle (counter-clockwise, in [-π, π]) of a Rapier rotation, computed in f64.
-fn angle_of(rotation: &rapier2d::math::Rotation) -> f64 {
-    f64::from(rotation.im).atan2(f64::from(rotation.re))
-}
-
-/// The cheetah in a Rapier world: 7 dynamic bodies, 6 revolute impulse joints, a ground half-space.
-pub struct CheetahWorld {
-    /// The Rapier world (public for inspection; stepping goes through [`CheetahWorld::step`]).
-    pub world: PhysicsWorld,
-    bodies: [RigidBodyHandle; NUM_BODIES],
-    joints: [ImpulseJointHandle; NUM_JOINTS],
-    /// Actuator torque on each body (2D sign), set by `set_controls`.
-    actuator_torque: [f64; NUM_BODIES],
-}
-
-impl CheetahWorld {
-    /// Builds the world with the cheetah in `state`, with `solver_iterations` solver iterations
-    /// per physics step.
-    ///
-    /// # Panics
-    /// If `solver_iterations` is 0.
-    pub fn new(state: &CheetahState, solver_iterations: usize) -> Self {
-        assert!(
-            solver_iterations >= 1,
-            "CheetahWorld: needs at least one solver iteration"
-        );
-        let mut world = PhysicsWorld::new();
-        world.gravity = Vector::new(0.0, -GRAVITY as f32);
-        world.integration_parameters.dt = TIMESTEP as f32;
-        world.integration_parameters.num_solver_iterations = solver_iterations;
-        world.integration_parameters.max_ccd_substeps = 0;
-        world.integration_parameters.normalized_prediction_distance = PREDICTION_DISTANCE as f32;
-        // With 9 colliders the broad phase's incremental BVH optimizer (re-building subtrees
-        // every step) costs ~10 % of the step time and buys nothing; the pairs it finds, and so
-        // the simulation, are unchanged without it.
-        world.broad_phase =
-            BroadPhaseBvh::with_optimization_strategy(BvhOptimizationStrategy::None);
-
-        world.insert_collider(
-            ColliderBuilder::new(SharedShape::halfspace(Vector::Y))
-                .friction(FRICTION as f32)
-                .collision_groups(InteractionGroups::new(
-                    GROUND_GROUP,
-                    LINK_GROUP,
-                    InteractionTestMode::And,
-                )),
-            None,
-        );
-
-        let kinematics = forward_kinematics(state);
-        let coms = body_centers_of_mass();
-        let bodies: [RigidBodyHandle; NUM_BODIES] = std::array::from_fn(|i| {
-            let k = &kinematics[i];
-            // Rapier's linear velocity is the center of mass's.
-            let com_offset = rotate(k.angle, coms[i]);
-            let drift = cross(k.angvel, com_offset);
-            world.insert_body(
-                RigidBodyBuilder::dynamic()
-                    .translation(vector(k.origin))
-                    .rotation(k.angle as f32)
-                    .linvel(vector([
-                        k.origin_vel[0] + drift[0],
-                        k.origin_vel[1] + drift[1],
-                    ]))
-                    .angvel(k.angvel as f32)
-                    .can_sleep(false),
-            )
-        });
-        for ((body, capsule), inertia) in geoms().iter().zip(geom_inertias()) {
-            world.insert_collider(
-                ColliderBuilder::new(SharedShape::capsule(
-                    vector(capsule.a),
-                    vector(capsule.b),
-                    RADIUS as f32,
-                ))
-                .mass_properties(MassProperties::new(
-                    vector(inertia.com),
-                    inertia.mass as f32,
-                    inertia.inertia as f32,
-                ))
-                .friction(FRICTION as f32)
-                .collision_groups(InteractionGroups::new(
-                    LINK_GROUP,
-                    GROUND_GROUP,
-                    InteractionTestMode::And,
-                )),
-                Some(bodies[*body]),
-            );
-        }
-        let joints = std::array::from_fn(|j| {
-            let spec = &JOINTS[j];
-            let joint = RevoluteJointBuilder::new()
-                .local_anchor1(vector(spec.body_pos))
-                .local_anchor2(Vector::ZERO)
-                .limits([-spec.range[1] as f32, -spec.range[0] as f32])
-                .contacts_enabled(false);
-            world.insert_impulse_joint(bodies[spec.parent], bodies[j + 1], joint)
-        });
-        Self {
-            world,
-            bodies,
-            joints,
-            actuator_torque: [0.0; NUM_BODIES],
-        }
-    }
-
-    /// Sets the actuator torques `gear · ctrl` (MuJoCo sign), applied at every following
-    /// [`CheetahWorld::step`] until the next call.
-    ///
-    /// `ctrl` should already lie in [-1, 1] (the env clips actions); each torque acts on the child
-    /// (2D torque `-gear · ctrl`) and, opposite, on the parent.
-    pub fn set_controls(&mut self, ctrl: &[f64; NUM_JOINTS]) {
-        let mut torque = [0.0f64; NUM_BODIES];
-        for (j, (spec, c)) in JOINTS.iter().zip(ctrl).enumerate() {
-            let t = spec.gear * c;
-            torque[j + 1] -= t;
-            torque[spec.parent] += t;
-        }
-        self.actuator_torque = torque;
-    }
-
-    /// Advances the physics by one time step of [`TIMESTEP`]: the passive spring-damper torques
-    /// `-stiffness · q - damping · q̇` are computed from the current state (explicitly, like
-    /// MuJoCo's joint stiffness) and added to the actuator torques for this step.
-    pub fn step(&mut self) {
-        let mut torque = self.actuator_torque;
-        let (q, qd) = self.joint_coordinates();
-        for (j, spec) in JOINTS.iter().enumerate() {
-            // MuJoCo-sign hinge torque; the 2D torque on the child is its negative.
-            let t = -spec.stiffness * q[j] - spec.damping * qd[j];
-            torque[j + 1] -= t;
-            torque[spec.parent] += t;
-        }
-        for (handle, t) in self.bodies.iter().zip(torque) {
-            let body = &mut self.world.bodies[*handle];
-            body.reset_torques(true);
-            body.add_torque(t as f32, true);
-        }
-        self.world.step();
-    }
-
-    /// Hinge angles and velocities (MuJoCo sign convention, angles wrapped to [-π, π]).
-    pub fn joint_coordinates(&self) -> ([f64; NUM_JOINTS], [f64; NUM_JOINTS]) {
-        let body = |i: usize| &self.world.bodies[self.bodies[i]];
-        let mut q = [0.0; NUM_JOINTS];
-        let mut qd = [0.0; NUM_JOINTS];
-        for (j, spec) in JOINTS.iter().enumerate() {
-            let (parent, child) = (body(spec.parent), body(j + 1));
-            let relative = parent.rotation().inverse() * *child.rotation();
-            q[j] = -angle_of(&relative);
-            qd[j] = -(f64::from(child.angvel()) - f64::from(parent.angvel()));
-        }
-        (q, qd)
-    }
-
-    /// x of the torso origin (rootx).
-    pub fn torso_x(&self) -> f64 {
-        f64::from(self.world.bodies[self.bodies[0]].translation().x)
-    }
-
-    /// The current generalized coordinates and velocities (see the module docs).
-    pub fn state(&self) -> CheetahState {
-        let body = |i: usize| &self.world.bodies[self.bodies[i]];
-        let torso = body(0);
-        let origin = torso.translation();
-        let origin_vel = torso.velocity_at_point(origin);
-        let mut qpos = [0.0; NUM_DOFS];
-        let mut qvel = [0.0; NUM_DOFS];
-        qpos[0] = f64::from(origin.x);
-        qpos[1] = f64::from(origin.y);
-        qpos[2] = -angle_of(torso.rotation());
-        qvel[0] = f64::from(origin_vel.x);
-        qvel[1] = f64::from(origin_vel.y);
-        qvel[2] = -f64::from(torso.angvel());
-        let (q, qd) = self.joint_coordinates();
-        qpos[3..].copy_from_slice(&q);
-        qvel[3..].copy_from_slice(&qd);
-        CheetahState { qpos, qvel }
-    }
-
-    /// Height of the lowest capsule point of each geom of [`geoms`] (negative = below the ground).
-    pub fn geom_bottoms(&self) -> [f64; NUM_GEOMS] {
-        geoms().map(|(body, capsule)| {
-            let rb = &self.world.bodies[self.bodies[body]];
-            let (t, r) = (rb.translation(), rb.rotation());
-            let y = |p: [f64; 2]| {
-                let (s, c) = (f64::from(r.im), f64::from(r.re));
-                f64::from(t.y) + s * p[0] + c * p[1]
-            };
-            y(capsule.a).min(y(capsule.b)) - RADIUS
-        })
-    }
-
-    /// Handles of the bodies: torso, then the child of each hinge in [`JOINTS`] order.
-    pub fn bodies(&self) -> &[RigidBodyHandle; NUM_BODIES] {
-        &self.bodies
-    }
-
-    /// Handles of the six revolute joints, in [`JOINTS`] order.
-    pub fn joints(&self) -> &[ImpulseJointHandle; NUM_JOINTS] {
-        &self.joints
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::planar::{Dynamics, PlanarState, PlanarWorld};
 
     #[test]
     fn masses_follow_density_1000_rescaled_to_14_kg() {
-        let inertias = geom_inertias();
-        let total: f64 = inertias.iter().map(|g| g.mass).sum();
-        assert!((total - TOTAL_MASS).abs() < 1e-12, "{total}");
-        let raw_total: f64 = geoms()
-            .iter()
-            .map(|(_, c)| capsule_mass(c.half_len()))
-            .sum();
+        let robot = robot();
+        assert!((robot.total_mass() - TOTAL_MASS).abs() < 1e-12);
+        let raw_total: f64 = robot.geoms().iter().map(|(_, g)| g.mass(DENSITY)).sum();
         assert!((raw_total - 21.18).abs() < 0.01, "{raw_total}");
         // Density 1000 on the torso capsule's 3D volume (half length 0.5, radius 0.046).
-        assert!((capsule_mass(0.5) - 7.0559).abs() < 1e-3);
+        assert!((robot.torso[0].mass(DENSITY) - 7.0559).abs() < 1e-3);
     }
 
     #[test]
@@ -689,87 +360,74 @@ mod tests {
             0.897118, 0.016844, 0.018267, 0.006352, 0.01374, 0.008222, 0.003529,
         ];
         let torso_com = [0.15239, 0.025398];
-        let coms = body_centers_of_mass();
+        let bodies = robot().body_masses();
         assert!(
-            (coms[0][0] - torso_com[0]).abs() < 1e-5 && (coms[0][1] - torso_com[1]).abs() < 1e-5
+            (bodies[0].com[0] - torso_com[0]).abs() < 1e-5
+                && (bodies[0].com[1] - torso_com[1]).abs() < 1e-5
         );
-        for body in 0..NUM_BODIES {
-            let (mut m, mut i) = (0.0, 0.0);
-            for ((b, _), g) in geoms().iter().zip(geom_inertias()) {
-                if *b == body {
-                    let armature = if body == 0 { 0.0 } else { ARMATURE };
-                    let d2 =
-                        (g.com[0] - coms[body][0]).powi(2) + (g.com[1] - coms[body][1]).powi(2);
-                    m += g.mass;
-                    i += g.inertia - armature + g.mass * d2;
-                }
-            }
-            assert!((m / mass[body] - 1.0).abs() < 1e-5, "body {body}: mass {m}");
+        for (b, body) in bodies.iter().enumerate() {
             assert!(
-                (i / inertia[body] - 1.0).abs() < 1e-3,
-                "body {body}: inertia {i}"
+                (body.mass / mass[b] - 1.0).abs() < 1e-5,
+                "body {b}: {body:?}"
+            );
+            assert!(
+                (body.inertia / inertia[b] - 1.0).abs() < 1e-3,
+                "body {b}: {body:?}"
             );
         }
     }
 
     #[test]
     fn capsule_inertia_tends_to_the_rod_and_sphere_limits() {
+        let rod = |half_len: f64| CapsuleGeom {
+            a: [0.0, -half_len],
+            b: [0.0, half_len],
+            radius: RADIUS,
+            friction: FRICTION,
+        };
         // A long thin capsule is nearly a rod: m L^2 / 12.
-        let long = capsule_inertia(1.0, 50.0);
+        let long = rod(50.0).inertia(1.0);
         assert!(
             (long / (100.0f64.powi(2) / 12.0) - 1.0).abs() < 1e-2,
             "{long}"
         );
         // A zero-length capsule is a sphere: 2/5 m r^2.
-        let ball = capsule_inertia(1.0, 0.0);
+        let ball = rod(0.0).inertia(1.0);
         assert!((ball - 0.4 * RADIUS * RADIUS).abs() < 1e-15, "{ball}");
     }
 
     #[test]
     fn geoms_match_the_mujoco_layout() {
-        let g = geoms();
-        // Head: tilted 0.87 rad up and forward from (0.6, 0.1).
-        let head = g[1].1;
+        let robot = robot();
+        // Head: tilted 0.87 rad up and forward from (0.6, 0.1) above the torso origin.
+        let head = robot.torso[1];
         assert!((head.half_len() - 0.15).abs() < 1e-12);
         let center = head.center();
-        assert!((center[0] - 0.6).abs() < 1e-12 && (center[1] - 0.1).abs() < 1e-12);
+        assert!((center[0] - 0.6).abs() < 1e-12 && (center[1] - 0.8).abs() < 1e-12);
         assert!(head.b[0] > head.a[0] && head.b[1] > head.a[1]);
-        // The back thigh runs from near its hinge down to near the shin's hinge (0.16, -0.25).
-        let bthigh = g[2].1;
+        // The back thigh runs from near its hinge down to near the shin's hinge.
+        let bthigh = robot.links[0].geom;
         let near = |p: [f64; 2], q: [f64; 2]| (p[0] - q[0]).hypot(p[1] - q[1]) < 0.04;
-        assert!(
-            near(bthigh.a, [0.0, 0.0]) || near(bthigh.b, [0.0, 0.0]),
-            "{bthigh:?}"
-        );
-        assert!(
-            near(bthigh.a, [0.16, -0.25]) || near(bthigh.b, [0.16, -0.25]),
-            "{bthigh:?}"
-        );
-    }
-
-    #[test]
-    fn state_round_trips_through_the_rapier_world() {
-        let mut state = CheetahState::initial();
-        state.qpos = [0.3, 0.8, 0.2, 0.3, -0.5, 0.4, -0.6, 0.7, -0.3];
-        state.qvel = [1.0, -0.5, 0.7, -2.0, 1.5, 0.3, -0.8, 2.2, -1.1];
-        let world = CheetahWorld::new(&state, SOLVER_ITERATIONS);
-        let back = world.state();
-        for i in 0..NUM_DOFS {
-            assert!(
-                (back.qpos[i] - state.qpos[i]).abs() < 1e-5,
-                "qpos {i}: {back:?}"
-            );
-            assert!(
-                (back.qvel[i] - state.qvel[i]).abs() < 1e-5,
-                "qvel {i}: {back:?}"
-            );
-        }
+        let (hip, knee) = (robot.links[0].anchor, robot.links[1].anchor);
+        assert_eq!(hip, [-0.5, 0.7]);
+        assert!((knee[0] + 0.34).abs() < 1e-12 && (knee[1] - 0.45).abs() < 1e-12);
+        assert!(near(bthigh.a, hip) || near(bthigh.b, hip), "{bthigh:?}");
+        assert!(near(bthigh.a, knee) || near(bthigh.b, knee), "{bthigh:?}");
     }
 
     #[test]
     fn initial_pose_has_the_feet_lowest_and_above_the_ground() {
-        let world = CheetahWorld::new(&CheetahState::initial(), SOLVER_ITERATIONS);
-        let bottoms = world.geom_bottoms();
+        let robot = robot();
+        let world = PlanarWorld::new(
+            robot,
+            &Dynamics::nominal(robot),
+            &PlanarState::initial(robot),
+        );
+        let bottoms: Vec<f64> = world
+            .capsules()
+            .iter()
+            .map(|c| c.a[1].min(c.b[1]) - c.radius)
+            .collect();
         // bfoot ≈ 0.076 m and ffoot ≈ 0.106 m above the ground; the torso at 0.7 - r.
         assert!((bottoms[4] - 0.076).abs() < 0.005, "{bottoms:?}");
         assert!((bottoms[7] - 0.106).abs() < 0.005, "{bottoms:?}");
@@ -780,8 +438,13 @@ mod tests {
     #[test]
     fn positive_mujoco_torque_increases_the_mujoco_joint_angle() {
         // Torso held up by nothing: a short burst in free fall shows the sign of each hinge.
+        let robot = robot();
         for j in 0..NUM_JOINTS {
-            let mut world = CheetahWorld::new(&CheetahState::initial(), SOLVER_ITERATIONS);
+            let mut world = PlanarWorld::new(
+                robot,
+                &Dynamics::nominal(robot),
+                &PlanarState::initial(robot),
+            );
             let mut ctrl = [0.0; NUM_JOINTS];
             ctrl[j] = 0.5;
             world.set_controls(&ctrl);
