@@ -44,7 +44,7 @@
 //! spring-damper, from the state at the start of the step): MuJoCo also integrates joint stiffness
 //! explicitly (its damping implicitly; `damping · dt / inertia` <= 0.6 here, so the explicit
 //! damping is stable). Links collide only with the ground (a half-space at y = 0) through
-//! [`InteractionGroups`]; friction 0.4 on both sides; speculative contacts within
+//! `InteractionGroups`; friction 0.4 on both sides; speculative contacts within
 //! [`PREDICTION_DISTANCE`] = 0.1 m (Rapier's default 0.02 m let fast impacts sink 5 cm); CCD off;
 //! bodies never sleep. Rapier runs [`SOLVER_ITERATIONS`] = 2 substeps per physics step.
 //!
@@ -73,7 +73,7 @@
 //! | MuJoCo 4.0, Gymnasium 1.4 `half_cheetah.xml` (reference; Python loop) | - | 24k | 0.21 | 0.089 | 0.002 / 0.000 | 0.000 |
 //!
 //! Decision: impulse joints, explicit spring-damper torques, 2 solver iterations: the only
-//! configuration at >= 30k env steps/s (the full [`super::Cheetah`] env with observations and
+//! configuration at >= 30k env steps/s (the full cheetah env with observations and
 //! noisy resets: 34k/s wall clock). These tables were measured with the cheetah's own Rapier world
 //! (per-capsule masses, fixed-size arrays) before the cheetah moved onto the generic planar world;
 //! the settings are the same. Its limit overshoot comes from Rapier's limits engaging only
@@ -94,7 +94,7 @@
 //! ground). Speed: release build, env steps per CPU second, median of three 2e5-step soaks, or
 //! (*) the rate of the 1e6-step soak; 2026-11-22 on the 2 cores shared with other builds and a
 //! training run (wall-clock rates were 5-10 % lower, far lower when starved). All rows but the
-//! first run without the broad phase's BVH optimizer (see [`CheetahWorld::new`]): that changes no
+//! first run without the broad phase's BVH optimizer (see [`crate::planar::PlanarWorld`]): that changes no
 //! result here (same soak and test numbers to the last digit) and saves ~10 % of the time.
 //!
 //! | setting | env steps/s | overshoot (rad) | penetration (m) |

@@ -9,7 +9,7 @@
 //! | reward | `reward_run + reward_healthy + reward_ctrl`; `reward_run` by the [`Family`] from `v_x`; `reward_healthy` = [`Body::healthy_reward`] while healthy (0 on the terminating step); `reward_ctrl = -w · \|clip(a)\|²` |
 //! | v_x | rootx displacement over the env step / ([`Body::frame_skip`] physics steps) |
 //! | start state | [`PlanarState::initial`] plus the body's [`ResetNoise`] drawn from ChaCha8Rng seeded with the reset seed; hinge angles are then clamped into their ranges (Gymnasium does not clamp: MuJoCo's soft limits push a hinge that starts 5e-3 rad beyond its range back gently, Rapier's hard limits would kick it back within one physics step) |
-//! | termination | when the state after the step is unhealthy ([`Health`]) |
+//! | termination | when the state after the step is unhealthy ([`Health`](super::Health)) |
 //! | truncation | at step H |
 //! | metrics | `reward_run`, `reward_ctrl`, `x_velocity`; diagnostics `penetration` (m) and `joint_limit_violation` (rad); `reward_healthy` for bodies with a health rule |
 //!
