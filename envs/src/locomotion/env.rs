@@ -233,7 +233,10 @@ impl Env for Locomotion {
             ("reward_ctrl", reward_ctrl),
             ("x_velocity", x_velocity),
             ("penetration", self.world.penetration()),
-            ("joint_limit_violation", self.world.joint_limit_violation()),
+            (
+                "joint_limit_violation",
+                self.body.robot.joint_limit_violation(&state.qpos[3..]),
+            ),
         ];
         if self.body.health.is_some() {
             metrics.push(("reward_healthy", reward_healthy));

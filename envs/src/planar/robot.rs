@@ -222,6 +222,16 @@ impl Robot {
             .collect()
     }
 
+    /// Largest hinge angle of `hinge_angles` (MuJoCo signs, link order, e.g. `qpos[3..]`) beyond
+    /// its range (rad, 0 if every hinge is within its range).
+    pub fn joint_limit_violation(&self, hinge_angles: &[f64]) -> f64 {
+        self.links
+            .iter()
+            .zip(hinge_angles)
+            .map(|(link, &q)| (link.range[0] - q).max(q - link.range[1]).max(0.0))
+            .fold(0.0, f64::max)
+    }
+
     /// Total mass (kg).
     pub fn total_mass(&self) -> f64 {
         self.body_masses().iter().map(|b| b.mass).sum()

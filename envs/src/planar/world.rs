@@ -411,17 +411,6 @@ impl PlanarWorld {
             .fold(0.0, f64::max)
     }
 
-    /// Largest hinge angle beyond its range (rad, 0 if every hinge is within its range).
-    pub fn joint_limit_violation(&self) -> f64 {
-        let (q, _) = self.joint_coordinates();
-        self.robot
-            .links
-            .iter()
-            .zip(q)
-            .map(|(link, q)| (link.range[0] - q).max(q - link.range[1]).max(0.0))
-            .fold(0.0, f64::max)
-    }
-
     /// Handles of the bodies: torso, then one per link.
     pub fn bodies(&self) -> &[RigidBodyHandle] {
         &self.bodies
