@@ -117,8 +117,10 @@ pub struct RolloutArgs {
     /// Env to record in instead of the run's (same observation and action sizes).
     #[arg(long)]
     pub env: Option<String>,
-    /// Task parameters: nav2d `GX GY` in [-0.5, 0.5], cheetah-vel `V` in [0, 2], cheetah-dir
-    /// `1` or `-1` (default: a task drawn with --seed).
+    /// Task parameters, as the env's task distribution checks them: e.g. nav2d `GX GY` in
+    /// [-0.5, 0.5], nav2d-corners `GX GY` with each ±2, cheetah-vel and hopper-vel `V` in [0, 2],
+    /// cheetah-dir and walker-dir `1` or `-1`, the *-params families one log-multiplier exponent
+    /// in [-3, 3] per element (default: a task drawn with --seed).
     #[arg(long, num_args = 1.., allow_negative_numbers = true)]
     pub task: Vec<f64>,
     /// Adaptation steps recorded after the pre-adaptation episodes (0..=3).
@@ -127,7 +129,8 @@ pub struct RolloutArgs {
     /// Seed of the task (unless --task) and of every episode.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Episodes recorded per step count (default: 5 on nav2d, 1 on the cheetah).
+    /// Episodes recorded per step count (default: 5 in top-down scenes such as nav2d, 1 in side
+    /// views of bodies on a ground).
     #[arg(long)]
     pub episodes: Option<usize>,
     /// Output JSON file.
