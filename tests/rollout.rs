@@ -77,7 +77,8 @@ fn nav2d_rollout_records_pre_and_post_episodes_deterministically() {
     assert_eq!(json["task"], serde_json::json!([0.3, -0.2]));
     assert_eq!(
         json["scenery"],
-        serde_json::json!({"ground": null, "walls": [], "goal": {"position": [0.3, -0.2], "radius": 0.01}}),
+        serde_json::json!({"ground": null, "walls": [], "goal": {"position": [0.3, -0.2], "radius": 0.01},
+            "arena": {"min": [-0.5, -0.5], "max": [0.5, 0.5]}}),
         "seen from above, the task's goal"
     );
     assert_eq!(
@@ -146,7 +147,7 @@ fn cheetah_rollout_records_capsule_segments() {
     assert!((f(&json["dt"]) - 0.05).abs() < 1e-12);
     assert_eq!(
         json["scenery"],
-        serde_json::json!({"ground": 0.0, "walls": [], "goal": null}),
+        serde_json::json!({"ground": 0.0, "walls": [], "goal": null, "arena": null}),
         "a side view over the ground, no goal"
     );
     for set in json["sets"].as_array().unwrap() {

@@ -77,6 +77,25 @@ pub struct GoalMarker {
     pub radius: f64,
 }
 
+/// An axis-aligned rectangle of the plane (world coordinates).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Region {
+    /// Lower-left corner (x, y).
+    pub min: [f64; 2],
+    /// Upper-right corner (x, y).
+    pub max: [f64; 2],
+}
+
+impl Region {
+    /// The square [-half_extent, half_extent]^2 about the origin.
+    pub fn square(half_extent: f64) -> Region {
+        Region {
+            min: [-half_extent; 2],
+            max: [half_extent; 2],
+        }
+    }
+}
+
 /// What does not move during an episode: the ground, the walls, the task's goal.
 ///
 /// [`Env::scenery`] gives it for the current task; it changes only with the task.
@@ -88,6 +107,11 @@ pub struct Scenery {
     pub walls: Vec<Shape>,
     /// The goal of the current task, for tasks that are a place.
     pub goal: Option<GoalMarker>,
+    /// Where every task of the family plays out when seen from above (its goals and what the
+    /// agent needs around them), the same for every task so that a view of it does not move when
+    /// the task changes; `None`: a viewer fits the walls and the goal.
+    #[serde(default)]
+    pub arena: Option<Region>,
 }
 
 /// A simulated environment set to one task of a task distribution.

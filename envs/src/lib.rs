@@ -20,7 +20,7 @@ pub mod testing;
 
 pub use check::check_env;
 pub use cheetah::{CheetahFamily, CheetahTasks};
-pub use env::{Env, GoalMarker, RenderFrame, Scenery, Shape, Step};
+pub use env::{Env, GoalMarker, Region, RenderFrame, Scenery, Shape, Step};
 pub use locomotion::{Locomotion, LocomotionTasks};
 pub use nav2d::{Nav2d, Nav2dCorners, Nav2dCornersTasks, Nav2dTasks, Nav2dWalls, Nav2dWallsTasks};
 pub use registry::{

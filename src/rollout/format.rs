@@ -256,6 +256,9 @@ fn scenery_is_finite(scenery: &Scenery) -> bool {
         && scenery.goal.is_none_or(|g| {
             g.position.iter().chain([&g.radius]).all(|v| v.is_finite()) && g.radius >= 0.0
         })
+        && scenery.arena.is_none_or(|a| {
+            (0..2).all(|i| a.min[i].is_finite() && a.max[i].is_finite() && a.min[i] <= a.max[i])
+        })
 }
 
 #[cfg(test)]
@@ -280,6 +283,7 @@ mod tests {
                     position: [0.1, -0.2],
                     radius: 0.01,
                 }),
+                arena: None,
             },
             checkpoint_iteration: 0,
             lrs: vec![0.1],
@@ -316,6 +320,27 @@ mod tests {
         assert!(!text.contains("x_velocity"), "{text}");
         assert_eq!(Recording::parse(&text).unwrap(), r);
         assert_eq!(r.goal(), Some([0.1, -0.2]));
+    }
+
+    #[test]
+    fn the_scenery_arena_is_optional_and_checked() {
+        let mut r = tiny();
+        // Written before the arena existed: no key at all.
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(text.contains("\"arena\":null"), "{text}");
+        let without = text.replace(",\"arena\":null", "");
+        assert_eq!(Recording::parse(&without).unwrap(), r);
+        r.scenery.arena = Some(metarl_envs::Region::square(2.5));
+        let text = serde_json::to_string(&r).unwrap();
+        assert_eq!(Recording::parse(&text).unwrap(), r);
+        for bad in [[f64::NAN, 0.0], [3.0, 0.0]] {
+            r.scenery.arena = Some(metarl_envs::Region {
+                min: bad,
+                max: [2.5, 2.5],
+            });
+            let text = serde_json::to_string(&r).unwrap().replace("NaN", "null");
+            assert!(Recording::parse(&text).is_err(), "{text}");
+        }
     }
 
     #[test]

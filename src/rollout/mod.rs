@@ -17,7 +17,8 @@
 //!   "scenery": {                            // Env::scenery after reset, for the recorded task
 //!     "ground": null | 0.0,                 // y of the ground: a side view; null: seen from above
 //!     "walls": [SHAPE, ...],
-//!     "goal": null | { "position": [gx, gy], "radius": 0.01 } },
+//!     "goal": null | { "position": [gx, gy], "radius": 0.01 },
+//!     "arena": null | { "min": [x, y], "max": [x, y] } },  // the same for every task (optional)
 //!   "checkpoint_iteration": 90, "lrs": [0.1, 0.05, 0.05],
 //!   "sets": [                                 // one per adaptation step count 0..=N
 //!     { "steps": 0, "mean_return": -40.2, "batch_episodes": 40,

@@ -170,7 +170,7 @@ fn hud_text(
         None => format!("task {:?}", rec.task),
     };
     let mut s = format!(
-        "{} | checkpoint iteration {}\n{task}\nshowing 0..{} adaptation steps\nt = {} of {} steps\nmean return ({} episodes per set):\n",
+        "{}\ncheckpoint iteration {}\n{task}\nshowing 0..{} adaptation steps\nt = {} of {} steps\nmean return ({} episodes per set):\n",
         rec.env,
         rec.checkpoint_iteration,
         playback.steps_shown,

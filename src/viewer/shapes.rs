@@ -13,7 +13,8 @@ pub const MIN_DISC_PX: f32 = 5.0;
 /// Smallest radius or half extent (px) of a drawn capsule or rectangle.
 pub const MIN_EXTENT_PX: f32 = 1.0;
 
-fn v(p: [f64; 2]) -> Vec2 {
+/// A world point (f64) as a Bevy vector.
+pub(super) fn v(p: [f64; 2]) -> Vec2 {
     Vec2::new(p[0] as f32, p[1] as f32)
 }
 

@@ -25,6 +25,7 @@ pub fn recording(env: &str, task: Vec<f64>) -> Recording {
             position: [task[0], task[1]],
             radius: 0.01,
         }),
+        arena: None,
     };
     Recording {
         format: FORMAT.into(),

@@ -6,7 +6,7 @@ use bevy::prelude::*;
 
 use super::camera::overlay;
 use super::scene::{body_at, position_at, set_color, Playback, Shown, GOAL, WALL};
-use super::shapes::{add_meshes, placement};
+use super::shapes::{add_meshes, placement, v as vec};
 use super::worker::Live;
 
 /// Marker of every entity of this view (despawned when a new recording arrives).
@@ -36,10 +36,6 @@ pub(super) fn plugin(app: &mut App) {
 
 fn is_top(shown: Res<Shown>) -> bool {
     !shown.is_side()
-}
-
-fn vec(p: [f64; 2]) -> Vec2 {
-    Vec2::new(p[0] as f32, p[1] as f32)
 }
 
 /// On a new recording: the goal marker, the walls and every episode's bodies.

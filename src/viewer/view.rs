@@ -8,7 +8,7 @@
 use bevy::math::Vec2;
 use metarl_envs::Shape;
 
-use super::shapes::bounds;
+use super::shapes::{bounds, v};
 use crate::rollout::Recording;
 
 /// Side of the square (px) the top-down view fits its arena into (between the HUD on the left
@@ -26,8 +26,10 @@ const GRID_CELLS: f32 = 10.0;
 pub const SIDE_MAX_PPU: f32 = 250.0;
 /// Side view: y (px, world) of the ground of the top (before adaptation) and bottom lanes.
 pub const LANE_GROUND: [f32; 2] = [40.0, -320.0];
-/// Side view: height (px) above a lane's ground that the tallest body may reach.
-pub const LANE_ROOM: f32 = 300.0;
+/// Side view: height (px) above a lane's ground that the tallest body may reach: the 232 px
+/// between the ground and the bottom of the lane's 3-line text panel (the HUD), less a margin,
+/// so that the panel never covers a tall body's head.
+pub const LANE_ROOM: f32 = 220.0;
 
 /// How a recording is laid out.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,16 +99,22 @@ pub struct TopView {
 }
 
 impl TopView {
-    /// The arena holding the square of [`TOP_MIN_HALF_EXTENT`], the walls and the goal region,
-    /// widened to whole grid cells, and a scale that keeps every recorded position in view.
+    /// The arena holding the scenery's arena (or, without one, the square of
+    /// [`TOP_MIN_HALF_EXTENT`]), the walls and the goal region, widened to whole grid cells, and a
+    /// scale that keeps every recorded position in view.
     fn fit(recording: &Recording) -> TopView {
-        let mut lo = Vec2::splat(-TOP_MIN_HALF_EXTENT);
-        let mut hi = Vec2::splat(TOP_MIN_HALF_EXTENT);
+        let scenery = &recording.scenery;
+        let (mut lo, mut hi) = match scenery.arena {
+            Some(arena) => (v(arena.min), v(arena.max)),
+            None => (
+                Vec2::splat(-TOP_MIN_HALF_EXTENT),
+                Vec2::splat(TOP_MIN_HALF_EXTENT),
+            ),
+        };
         let mut include = |(a, b): (Vec2, Vec2)| {
             lo = lo.min(a);
             hi = hi.max(b);
         };
-        let scenery = &recording.scenery;
         scenery.walls.iter().map(bounds).for_each(&mut include);
         if let Some(goal) = scenery.goal {
             include(bounds(&Shape::Disc {
@@ -120,7 +128,7 @@ impl TopView {
         let max = ((hi / grid) - 1e-4).ceil() * grid;
         let centre = (min + max) / 2.0;
         let reach = every_frame(recording)
-            .map(|f| (Vec2::new(f.position[0] as f32, f.position[1] as f32) - centre).abs())
+            .map(|f| (v(f.position) - centre).abs())
             .fold(0.0, |reach: f32, d| reach.max(d.max_element()));
         let arena_ppu = TOP_PX / (max - min).max_element();
         TopView {
@@ -168,7 +176,7 @@ fn nice_step(x: f32) -> f32 {
 
 #[cfg(test)]
 mod tests {
-    use metarl_envs::{GoalMarker, Scenery};
+    use metarl_envs::{GoalMarker, Region, Scenery};
 
     use super::*;
     use crate::rollout::{Episode, EpisodeSet, Frame, FORMAT, VERSION};
@@ -299,6 +307,26 @@ mod tests {
         };
         let view = top(&recording(walls, &[[0.0, 0.0]], disc));
         assert!(view.max.y >= 0.75 && view.min.y <= -0.5, "{view:?}");
+    }
+
+    #[test]
+    fn a_scenery_arena_keeps_the_view_the_same_for_every_goal() {
+        let arena = |position| Scenery {
+            arena: Some(Region::square(2.5)),
+            ..goal(position, 0.0)
+        };
+        let views: Vec<TopView> = [[2.0, 2.0], [-2.0, 2.0], [-2.0, -2.0], [2.0, -2.0]]
+            .into_iter()
+            .map(|g| top(&recording(arena(g), &[[0.0, 0.0], [0.3, -0.2]], disc)))
+            .collect();
+        assert_eq!(
+            (views[0].min, views[0].max),
+            (Vec2::splat(-2.5), Vec2::splat(2.5))
+        );
+        assert!(views.iter().all(|v| *v == views[0]), "{views:?}");
+        // Without the arena the view follows the goal into its quadrant.
+        let fitted = top(&recording(goal([-2.0, -2.0], 0.0), &[[0.0, 0.0]], disc));
+        assert_eq!(fitted.max, Vec2::splat(0.5));
     }
 
     #[test]

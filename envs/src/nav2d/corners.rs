@@ -88,6 +88,8 @@ impl Layout for Corners {
     const START_RANGE: f64 = START_RANGE;
     const GOAL_BOUND: f64 = 2.0;
     const GOAL_RADIUS: f64 = 0.0;
+    /// Room around the corners for episodes that overshoot them.
+    const ARENA_HALF_EXTENT: f64 = 2.5;
     const EXPECTED_TASK: &'static str = "a corner GX GY with GX and GY in {-2, 2}";
 
     #[inline]
@@ -134,7 +136,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
-    use crate::env::{Env, GoalMarker};
+    use crate::env::{Env, GoalMarker, Region};
     use crate::space::BoxSpace;
     use crate::task::{Task, TaskDistribution};
 
@@ -356,6 +358,8 @@ mod tests {
                 radius: 0.0
             })
         );
+        // The same square arena around all four corners, whichever is the goal.
+        assert_eq!(scenery.arena, Some(Region::square(2.5)));
         env.step(&[3.0, 1.0]);
         let p = env.position();
         assert_eq!(env.render().unwrap().position, p);

@@ -17,7 +17,7 @@ use rand::RngCore;
 use rapier2d::prelude::{ColliderBuilder, PhysicsWorld, RigidBodyBuilder, RigidBodyHandle, Vector};
 
 use super::open;
-use crate::env::{Env, GoalMarker, RenderFrame, Scenery, Shape, Step};
+use crate::env::{Env, GoalMarker, Region, RenderFrame, Scenery, Shape, Step};
 use crate::space::BoxSpace;
 use crate::task::Task;
 
@@ -49,6 +49,8 @@ pub trait Layout: sealed::Sealed + Send + Sync + 'static {
     const GOAL_BOUND: f64 = open::GOAL_RANGE;
     /// Radius of the goal marker in [`Env::scenery`].
     const GOAL_RADIUS: f64 = open::GOAL_TOLERANCE;
+    /// Half extent of the square arena of [`Env::scenery`]: the goals' square by default.
+    const ARENA_HALF_EXTENT: f64 = Self::GOAL_BOUND;
 
     /// The displacement along one axis for the action component `a`: the action, clipped to the
     /// bound.
@@ -317,7 +319,7 @@ impl<L: Layout> Env for PointEnv<L> {
     }
 
     /// Seen from above (no ground), the layout's walls, the episode's goal with the layout's
-    /// marker radius.
+    /// marker radius, the layout's square arena.
     fn scenery(&self) -> Scenery {
         Scenery {
             ground: None,
@@ -326,6 +328,7 @@ impl<L: Layout> Env for PointEnv<L> {
                 position: self.goal,
                 radius: L::GOAL_RADIUS,
             }),
+            arena: Some(Region::square(L::ARENA_HALF_EXTENT)),
         }
     }
 }
