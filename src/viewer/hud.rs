@@ -167,7 +167,7 @@ fn hud_text(
     *visibility = Visibility::Inherited;
     let task = match rec.goal() {
         Some([gx, gy]) => format!("goal ({gx:+.3}, {gy:+.3})"),
-        None => format!("task {:?}", rec.task),
+        None => task_label(&rec.task),
     };
     let mut s = format!(
         "{}\ncheckpoint iteration {}\n{task}\nshowing 0..{} adaptation steps\nt = {} of {} steps\nmean return ({} episodes per set):\n",
@@ -201,6 +201,21 @@ fn mean_returns(rec: &Recording, steps_shown: usize) -> String {
         .collect()
 }
 
+/// Most task parameters the HUD lists one by one; longer tasks (the `-params` families' exponent
+/// vectors) are summarised by their size and range.
+const LISTED_PARAMS: usize = 3;
+
+/// "task +1.50" or "task +0.05, -0.20"; a longer task as "task of N parameters in [lo, hi]".
+fn task_label(task: &[f64]) -> String {
+    if task.len() <= LISTED_PARAMS {
+        let listed: Vec<String> = task.iter().map(|p| format!("{p:+.2}")).collect();
+        return format!("task {}", listed.join(", "));
+    }
+    let lo = task.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = task.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!("task of {} parameters in [{lo:+.2}, {hi:+.2}]", task.len())
+}
+
 /// The side view lanes' HUD: task, current forward velocity (envs that have one), return so far.
 fn lane_text(
     shown: Res<Shown>,
@@ -210,10 +225,7 @@ fn lane_text(
 ) {
     let rec = &shown.recording;
     let sets = lane_sets(rec, playback.steps_shown);
-    let task = match rec.task.as_slice() {
-        [p] => format!("task {p:+.2}"),
-        params => format!("task {params:?}"),
-    };
+    let task = task_label(&rec.task);
     for (lane, mut text, mut visibility) in &mut lanes {
         if !shown.is_side() {
             *visibility = Visibility::Hidden;
@@ -341,6 +353,17 @@ fn legend(
 mod tests {
     use super::super::test_recording::recording;
     use super::*;
+
+    #[test]
+    fn short_tasks_are_listed_and_long_ones_summarised() {
+        assert_eq!(task_label(&[1.5]), "task +1.50");
+        assert_eq!(task_label(&[0.05, -0.2]), "task +0.05, -0.20");
+        let params = [-2.79, 0.19, 2.67, -0.46, -1.19];
+        assert_eq!(
+            task_label(&params),
+            "task of 5 parameters in [-2.79, +2.67]"
+        );
+    }
 
     #[test]
     fn the_legend_and_keys_follow_the_view_not_the_env_name() {
