@@ -111,9 +111,12 @@ pub enum Command {
 /// `metarl rollout`.
 #[derive(Debug, Args)]
 pub struct RolloutArgs {
-    /// Run directory written by `metarl train` (its best checkpoint is used).
+    /// Run directory written by `metarl train`.
     #[arg(long)]
     pub run_dir: PathBuf,
+    /// Which checkpoint: "best", "latest" or "iter-NNNNN" (see train.checkpoint_every).
+    #[arg(long, default_value = "best")]
+    pub checkpoint: String,
     /// Env to record in instead of the run's (same observation and action sizes).
     #[arg(long)]
     pub env: Option<String>,

@@ -135,6 +135,21 @@ fn nav2d_rollout_records_pre_and_post_episodes_deterministically() {
 }
 
 #[test]
+fn rollout_records_the_checkpoint_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tiny_nav().replace("[train]\n", "[train]\ncheckpoint_every = 1\n");
+    let run = train(dir.path(), "nav", &config);
+    let iteration_of = |which: &str| {
+        let out = dir.path().join(format!("{which}.json"));
+        let json = rollout(&run, &out, &["--checkpoint", which, "--steps", "0"]);
+        json["checkpoint_iteration"].as_u64().unwrap()
+    };
+    let (first, second) = (iteration_of("iter-00001"), iteration_of("iter-00002"));
+    assert_eq!((first, second), (1, 2));
+    assert_eq!(iteration_of("latest"), 2);
+}
+
+#[test]
 fn cheetah_rollout_records_capsule_segments() {
     let dir = tempfile::tempdir().unwrap();
     let run = train(dir.path(), "cheetah", &tiny_cheetah());
@@ -196,6 +211,11 @@ fn rollout_bad_input_is_one_line_error() {
     );
     bad(&["--out", out, "--task", "0.9", "0.0"], &["--task"]);
     bad(&["--out", out, "--steps", "4"], &["--steps"]);
+    bad(&["--out", out, "--checkpoint", "newest"], &["--checkpoint"]);
+    bad(
+        &["--out", out, "--checkpoint", "iter-00099"],
+        &["iter-00099"],
+    );
     bad(
         &["--out", out, "--env", "cartpole"],
         &["unknown env `cartpole`"],

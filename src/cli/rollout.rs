@@ -1,6 +1,7 @@
 //! `metarl rollout`: record one adaptation to a JSON file.
 
 use anyhow::{bail, Result};
+use metarl::eval::Which;
 use metarl::rollout::{Recorder, MAX_STEPS};
 
 use super::RolloutArgs;
@@ -13,7 +14,9 @@ pub fn run(args: &RolloutArgs) -> Result<()> {
     if args.episodes == Some(0) {
         bail!("--episodes must be >= 1");
     }
-    let recorder = Recorder::open(&args.run_dir, args.env.as_deref())?;
+    let which =
+        (args.checkpoint.parse::<Which>()).map_err(|e| anyhow::anyhow!("--checkpoint: {e}"))?;
+    let recorder = Recorder::open_checkpoint(&args.run_dir, args.env.as_deref(), &which)?;
     let task = match args.task.as_slice() {
         [] => None,
         params => Some(

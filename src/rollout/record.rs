@@ -59,7 +59,16 @@ impl Recorder {
     /// replaces the run's env (it must have the same observation and action sizes, e.g. a
     /// cheetah-vel policy on cheetah-dir tasks).
     pub fn open(run_dir: &std::path::Path, env: Option<&str>) -> Result<Recorder> {
-        let mut policy = TrainedPolicy::load(run_dir, &Which::Best)?;
+        Recorder::open_checkpoint(run_dir, env, &Which::Best)
+    }
+
+    /// [`Recorder::open`] with the checkpoint `which` instead of the best.
+    pub fn open_checkpoint(
+        run_dir: &std::path::Path,
+        env: Option<&str>,
+        which: &Which,
+    ) -> Result<Recorder> {
+        let mut policy = TrainedPolicy::load(run_dir, which)?;
         if let Some(env) = env {
             policy.config.env.name = env.to_string();
         }
