@@ -5,6 +5,7 @@ mod bench;
 pub mod distributed;
 mod eval;
 pub mod logging;
+pub mod malloc;
 mod plot;
 mod progress;
 mod rollout;

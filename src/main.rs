@@ -2,14 +2,8 @@
 
 mod cli;
 
-/// Large per-batch temporaries make glibc malloc release and re-fault memory (measured 1.4-2x
-/// slower gradients); mimalloc keeps them. The `system-allocator` feature turns it off, to
-/// measure the difference.
-#[cfg(not(feature = "system-allocator"))]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
+    cli::malloc::tune();
     let args = cli::parse();
     cli::logging::init();
     match cli::run(args) {

@@ -1,5 +1,5 @@
 //! The episode sampler: for a batch of tasks, K episodes per task with a given parameter vector,
-//! tasks spread over a crossbeam worker pool.
+//! tasks spread over the worker pool of [`crate::parallel`].
 //!
 //! Every episode's randomness (env reset seed and action noise) comes from its own seed, which the
 //! caller derives from (run seed, iteration, task, phase, episode); a task's K episodes always run

@@ -4,25 +4,28 @@
 # runs/learners-nav2d/ALGO-sSEED. Each run is first trained to 100 iterations and copied to
 # ALGO-sSEED-it100 (the Meta-SGD paper's Table 4 protocol evaluates after 100 meta-iterations),
 # then continued to 200 with `train --resume` (bit for bit the same as training 200 at once).
-# Usage: docs/results/learners-nav2d.sh METARL_BIN "SEEDS" ALGOS...
+# Usage: [WORKERS=N] docs/results/learners-nav2d.sh METARL_BIN "SEEDS" ALGOS...
+# (WORKERS: worker threads per training; results are the same for any count.)
 set -euo pipefail
 BIN=$1
 SEEDS=$2
 shift 2
 OUT=runs/learners-nav2d
+W=()
+if [ -n "${WORKERS:-}" ]; then W=(--workers "$WORKERS"); fi
 mkdir -p "$OUT"
 for seed in $SEEDS; do
   for algo in "$@"; do
     dir="$OUT/$algo-s$seed"
     # Wait for a training of this directory started elsewhere.
-    while pgrep -f -- "--run-dir $dir\$" > /dev/null; do sleep 30; done
+    while pgrep -f -- "--run-dir $dir( |$)" > /dev/null; do sleep 30; done
     if [ ! -f "$dir/checkpoints/latest.safetensors" ]; then
-      "$BIN" train --algo "$algo" --seed "$seed" --iterations 100 --run-dir "$dir"
+      "$BIN" train --algo "$algo" --seed "$seed" --iterations 100 --run-dir "$dir" "${W[@]}"
     fi
     if [ ! -d "$dir-it100" ] && [ "$(wc -l < "$dir/metrics.jsonl")" -le 100 ]; then
-      "$BIN" train --resume "$dir" --iterations 100
+      "$BIN" train --resume "$dir" --iterations 100 "${W[@]}"
       cp -r "$dir" "$dir-it100"
     fi
-    "$BIN" train --resume "$dir" --iterations 200
+    "$BIN" train --resume "$dir" --iterations 200 "${W[@]}"
   done
 done
