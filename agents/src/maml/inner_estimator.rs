@@ -296,6 +296,17 @@ impl EstimatorTerms {
         }
     }
 
+    /// With the fixed-sample estimator, its Hessian on every row at the sampling parameters
+    /// θ_j is `LossRows::hessian` there: `kept` (built by
+    /// [`super::adaptation::adapt_task_keeping_hessians`]) is it. `None` for the other
+    /// estimators, whose Hessians differ.
+    pub fn fixed_sample_hessian(&self, kept: LogLikelihoodHessian) -> Option<InnerHessian> {
+        matches!(self.coupling, Coupling::FixedSample).then_some(InnerHessian {
+            hessian: kept,
+            coupling: RowCoupling::None,
+        })
+    }
+
     /// The estimator's Hessian at `theta` on `rows`, linearized for exact products. Away from
     /// the sampling parameters θ_j (ProMP's later optimization steps) the likelihood ratios
     /// scale each row's terms: LVC's by `□(log π_t)`, DiCE's `c_t` by `□(S_t)` and `b_t` by

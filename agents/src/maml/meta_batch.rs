@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 
 use metarl_envs::TaskDistribution;
 
-use super::adaptation::{adapt_task, AdaptRequest, Adaptation};
+use super::adaptation::{adapt_task, adapt_task_keeping_hessians, AdaptRequest, Adaptation};
 use super::config::MamlConfig;
 use super::task_summary::TaskSummary;
-use crate::policy::PolicySpec;
+use crate::policy::{LogLikelihoodHessian, PolicySpec};
 use crate::sampler::EnvPool;
 use crate::seeding::{derive_rng, derive_seed, Stream};
 use crate::team::{map_tasks, TaskTeam};
@@ -45,6 +45,40 @@ impl MetaBatch<'_> {
         workers: usize,
         prepare: impl Fn(usize, Adaptation, Duration) -> (L, TaskSummary) + Sync,
     ) -> (Vec<L>, Vec<TaskSummary>) {
+        self.adapt_each(
+            team,
+            workers,
+            |pool, request, seed| adapt_task(pool, request, seed),
+            prepare,
+        )
+    }
+
+    /// [`MetaBatch::adapt`] with [`adapt_task_keeping_hessians`]: `prepare` also receives the
+    /// Hessians of the inner steps' fixed-sample losses, on the worker that built them.
+    pub fn adapt_keeping_hessians<L: Send>(
+        &self,
+        team: &dyn TaskTeam,
+        workers: usize,
+        prepare: impl Fn(usize, (Adaptation, Vec<LogLikelihoodHessian>), Duration) -> (L, TaskSummary)
+            + Sync,
+    ) -> (Vec<L>, Vec<TaskSummary>) {
+        self.adapt_each(
+            team,
+            workers,
+            |pool, request, seed| adapt_task_keeping_hessians(pool, request, seed),
+            prepare,
+        )
+    }
+
+    /// Draws the meta-batch and, for each of this rank's tasks, `prepare(i, adapt(pool, request,
+    /// episode seeds), time)`.
+    fn adapt_each<A, L: Send>(
+        &self,
+        team: &dyn TaskTeam,
+        workers: usize,
+        adapt: impl Fn(&mut EnvPool<'_>, &AdaptRequest<'_>, &dyn Fn(usize, usize) -> u64) -> A + Sync,
+        prepare: impl Fn(usize, A, Duration) -> (L, TaskSummary) + Sync,
+    ) -> (Vec<L>, Vec<TaskSummary>) {
         let (seed, iteration) = (self.seed, self.iteration);
         let tasks = self.dist.sample_tasks(
             &mut derive_rng(seed, Stream::TrainTasks, &[iteration]),
@@ -67,14 +101,15 @@ impl MetaBatch<'_> {
                     episodes: self.maml.episodes_per_task,
                     advantages: &advantages,
                 };
-                let adaptation = adapt_task(pool, &request, |stage, e| {
+                let episode_seed = |stage: usize, e: usize| {
                     derive_seed(
                         seed,
                         Stream::TrainEpisodes,
                         &[iteration, i as u64, stage as u64, e as u64],
                     )
-                });
-                prepare(i, adaptation, t0.elapsed())
+                };
+                let adapted = adapt(pool, &request, &episode_seed);
+                prepare(i, adapted, t0.elapsed())
             },
         )
     }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::MamlConfig;
 use super::exploration::credits;
+use super::inner_estimator::InnerEstimator;
 use super::meta_batch::MetaBatch;
 use super::task_objective::{ObjectiveSettings, TaskObjective};
 use super::task_summary::{BatchTotals, TaskSummary};
@@ -206,15 +207,22 @@ impl MamlTrpo {
             seed,
             iteration,
         };
+        let prepare = |i: usize, adaptation, hessians, adapt_time| {
+            let t1 = Instant::now();
+            let mut rng = derive_rng(seed, Stream::Subsample, &[iteration, i as u64]);
+            let objective = TaskObjective::new(spec, adaptation, &objective_settings, &mut rng);
+            let gradient = objective.meta_gradient_with(spec, maml.first_order, hessians);
+            let summary = TaskSummary::of(spec, &objective, gradient, adapt_time, t1.elapsed());
+            (objective, summary)
+        };
+        // The fixed-sample meta-gradient differentiates through the inner steps with the
+        // Hessians of their losses: keep the ones the inner gradients came from.
         let (objectives, summaries) =
-            batch.adapt(team, self.workers, |i, adaptation, adapt_time| {
-                let t1 = Instant::now();
-                let mut rng = derive_rng(seed, Stream::Subsample, &[iteration, i as u64]);
-                let objective = TaskObjective::new(spec, adaptation, &objective_settings, &mut rng);
-                let gradient = objective.meta_gradient(spec, maml.first_order);
-                let summary = TaskSummary::of(spec, &objective, gradient, adapt_time, t1.elapsed());
-                (objective, summary)
-            });
+            if maml.inner_estimator == InnerEstimator::FixedSample && !maml.first_order {
+                batch.adapt_keeping_hessians(team, self.workers, |i, (a, h), t| prepare(i, a, h, t))
+            } else {
+                batch.adapt(team, self.workers, |i, a, t| prepare(i, a, Vec::new(), t))
+            };
         let n = summaries.len() as f64;
         let workers = (self.workers * team.size()).min(summaries.len()).max(1) as f64;
         let totals = BatchTotals::of(&summaries, phi.len());

@@ -18,7 +18,7 @@ use super::exploration::{ExplorationTerm, RewardMoments};
 use super::inner_estimator::{subsample_rows, EstimatorTerms, InnerEstimator, InnerHessian};
 use super::loss_rows::gather_rows;
 use crate::baseline::FitCounts;
-use crate::policy::{gaussian, matrix, FisherMetric, Network, PolicySpec};
+use crate::policy::{gaussian, matrix, FisherMetric, LogLikelihoodHessian, Network, PolicySpec};
 use crate::trpo::Candidate;
 
 /// A linearization kept for every product of a meta-iteration. dfdx's CPU tensors may cross
@@ -261,6 +261,21 @@ impl TaskObjective {
     /// ignores the dependence of the inner batches' distribution on θ (see the module
     /// documentation). First-order MAML takes J = I. The Hessians use every row.
     pub fn meta_gradient(&self, spec: &PolicySpec, first_order: bool) -> Vec<f64> {
+        self.meta_gradient_with(spec, first_order, Vec::new())
+    }
+
+    /// [`TaskObjective::meta_gradient`], differentiating through inner step `j` with `kept[j]`
+    /// where one is given and the estimator is the fixed-sample one: the Hessian of the step's
+    /// loss at θ_j on every row that [`super::adaptation::adapt_task_keeping_hessians`] built
+    /// for the step's gradient. The same products, so the same bits, without linearizing the
+    /// policy on the inner batch again.
+    pub fn meta_gradient_with(
+        &self,
+        spec: &PolicySpec,
+        first_order: bool,
+        kept: Vec<LogLikelihoodHessian>,
+    ) -> Vec<f64> {
+        let mut kept: Vec<Option<LogLikelihoodHessian>> = kept.into_iter().map(Some).collect();
         let v = &self.validation;
         let mut g = v.loss.gradient(spec, &v.theta);
         let mut rates_part = None;
@@ -277,7 +292,9 @@ impl TaskObjective {
                     .apply_jacobian_transpose(&mut g, |v| curv.hessian.with(|h| h.product(v)));
             } else {
                 let data = &step.data;
-                let hessian = terms.hessian(&data.loss, spec, &data.theta);
+                let hessian = (kept.get_mut(j).and_then(Option::take))
+                    .and_then(|h| terms.fixed_sample_hessian(h))
+                    .unwrap_or_else(|| terms.hessian(&data.loss, spec, &data.theta));
                 step.size
                     .apply_jacobian_transpose(&mut g, |v| hessian.product(v));
             }

@@ -700,3 +700,61 @@ fn observed_episodes_are_the_adaptation_batches_and_resampling_reproduces_them()
         assert_eq!(&resampled, batch, "stage {stage}");
     }
 }
+
+#[test]
+fn kept_inner_hessians_give_the_same_adaptation_and_meta_gradient_bit_for_bit() {
+    let bits = |g: &[f64]| g.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for activation in [Activation::Relu, Activation::Tanh] {
+        let (dist, spec, theta) = setup(activation);
+        let task = dist.sample_tasks(&mut ChaCha8Rng::seed_from_u64(5), 1)[0].clone();
+        for lrs in [&[0.5][..], &[0.5, 0.3][..]] {
+            let request = AdaptRequest {
+                spec: &spec,
+                theta: &theta,
+                task: &task,
+                lrs,
+                first_step_rates: None,
+                episodes: 6,
+                advantages: &settings(),
+            };
+            let seed = |s: usize, e: usize| (s * 100 + e) as u64;
+            let plain = adapt_task(&mut EnvPool::new(dist.as_ref()), &request, seed);
+            let (kept, hessians) = adaptation::adapt_task_keeping_hessians(
+                &mut EnvPool::new(dist.as_ref()),
+                &request,
+                seed,
+            );
+            assert_eq!(
+                bits(&plain.adapted),
+                bits(&kept.adapted),
+                "{activation:?} {lrs:?}"
+            );
+            assert_eq!(hessians.len(), lrs.len());
+            for estimator in ESTIMATORS {
+                // A subsampled metric: the meta-gradient's Hessians are built on every row.
+                let objective_settings = ObjectiveSettings {
+                    advantages: settings(),
+                    curvature_subsample: 0.5,
+                    estimator,
+                    exploration: false,
+                };
+                let objective = |adaptation: &Adaptation| {
+                    let mut rng = ChaCha8Rng::seed_from_u64(0);
+                    TaskObjective::new(&spec, adaptation.clone(), &objective_settings, &mut rng)
+                };
+                let expected = objective(&plain).meta_gradient(&spec, false);
+                let (_, hessians) = adaptation::adapt_task_keeping_hessians(
+                    &mut EnvPool::new(dist.as_ref()),
+                    &request,
+                    seed,
+                );
+                let got = objective(&kept).meta_gradient_with(&spec, false, hessians);
+                assert_eq!(
+                    bits(&expected),
+                    bits(&got),
+                    "{activation:?} {lrs:?} {estimator:?}"
+                );
+            }
+        }
+    }
+}

@@ -332,6 +332,8 @@ pub struct LogLikelihoodHessian {
     adjoint: Adjoint,
     weighted_precision: Matrix,
     log_std_curvature: Vec<f64>,
+    /// `Σ_t w_t`.
+    weight_sum: f64,
     /// `∂ log π_t / ∂μ_t = r_t P` per row (rows x act_dim), for the score products.
     mean_scores: Matrix,
     /// `∂ log π_t / ∂s = r_t² P − 1` per row (rows x act_dim).
@@ -362,6 +364,7 @@ impl LogLikelihoodHessian {
             adjoint,
             weighted_precision: head.weighted_precision,
             log_std_curvature: head.log_std_curvature,
+            weight_sum: weights.clone().sum::<(), _>().array(),
             mean_scores,
             log_std_scores,
         }
@@ -406,6 +409,18 @@ impl LogLikelihoodHessian {
                 )
             }),
         )
+    }
+
+    /// `∇ℓ(θ)`, the loss's gradient at its θ, from the reverse pass this Hessian keeps: the same
+    /// operations as [`log_likelihood_gradient`], so the same bits, without another forward pass.
+    pub fn gradient(&self) -> Vec<f64> {
+        let lin = &self.linearization;
+        let mut flat: Vec<f64> = (lin.inputs.iter())
+            .zip(&self.adjoint.deltas)
+            .flat_map(|(input, delta)| transpose(input).matmul(delta.clone()).as_vec())
+            .collect();
+        flat.extend(self.log_std_curvature.iter().map(|c| c - self.weight_sum));
+        flat
     }
 
     /// `H v`, the exact Hessian of the loss at θ times `v`.

@@ -152,3 +152,13 @@ fn tapeless_gradient_matches_dfdx_backward_and_differences_of_values() {
         }
     }
 }
+
+#[test]
+fn the_hessians_gradient_is_the_tapeless_gradient_bit_for_bit() {
+    for p in exact_problems() {
+        let kept = hessian(&p).gradient();
+        let direct = log_likelihood_gradient(&p.spec, &p.theta, &p.batch, &p.weights_tensor());
+        let bits = |g: &[f64]| g.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&kept), bits(&direct), "{:?}", p.spec);
+    }
+}
