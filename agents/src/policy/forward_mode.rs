@@ -69,25 +69,25 @@ fn layer_params(spec: &PolicySpec, flat: &[f64]) -> Vec<LayerParams> {
         .collect()
 }
 
-/// The slopes `φ'(Z_l)` of one hidden layer's units: the ReLU on/off pattern (one byte per unit
-/// and row) or the tanh derivative `1 − H²`.
-enum Slopes {
-    Relu(Tensor<(usize, usize), bool, super::network::Device>),
-    Tanh(Matrix),
-}
+/// The slopes `φ'(Z_l)` of one hidden layer's units, a matrix of the layer's shape: the ReLU
+/// on/off pattern as 1.0/0.0, or the tanh derivative `1 − H²`.
+///
+/// Applying them is one elementwise product. (The pattern was stored as one byte per unit and
+/// applied with dfdx's `choose` against a broadcast zero, which walks strided indices: that made
+/// the ReLU nets' tapeless gradient 20 % slower than dfdx's taped backward.) On a ReLU unit that
+/// is off, `0.0 · x` is a zero whose sign may differ from `choose`'s `+0.0`, which changes no
+/// sum or product that is not itself zero.
+struct Slopes(Matrix);
 
 impl Slopes {
-    /// `φ'(Z) ⊙ x`.
+    /// The ReLU pattern of the pre-activations `z`: 1.0 where `z > 0`, else 0.0.
+    fn relu(z: &Matrix) -> Self {
+        Slopes(z.clone().gt(0.0).to_dtype::<u8>().to_dtype::<f64>())
+    }
+
+    /// `φ'(Z) ⊙ x`, in place when `x` is uniquely owned (dfdx reuses it).
     fn apply(&self, x: Matrix) -> Matrix {
-        match self {
-            Slopes::Relu(on) => {
-                let shape = *x.shape();
-                let zero: Tensor<(), f64, _> = device().zeros();
-                on.clone().choose(x, zero.broadcast_like(&shape))
-            }
-            // In place when x is uniquely owned (dfdx reuses it).
-            Slopes::Tanh(slope) => slope.clone() * x,
-        }
+        self.0.clone() * x
     }
 }
 
@@ -146,13 +146,13 @@ impl Linearization {
             let z = inputs[l].clone().matmul(layer.stacked.clone());
             let h = match spec.activation {
                 Activation::Relu => {
-                    slopes.push(Slopes::Relu(z.gt(0.0)));
+                    slopes.push(Slopes::relu(&z));
                     z.relu()
                 }
                 Activation::Tanh => {
                     // The network's own tanh (2 sigmoid(2z) − 1).
                     let h = (z * 2.0).sigmoid() * 2.0 - 1.0;
-                    slopes.push(Slopes::Tanh(h.clone().square().negate() + 1.0));
+                    slopes.push(Slopes(h.clone().square().negate() + 1.0));
                     h
                 }
             };
@@ -230,8 +230,9 @@ impl Linearization {
         for l in (1..=last).rev() {
             let w = &self.params[l].weights;
             let e = deltas[deltas.len() - 1].clone().matmul(transpose(w));
-            if let Slopes::Tanh(slope) = &self.slopes[l - 1] {
+            if self.spec.activation == Activation::Tanh {
                 // φ''(Z_{l−1}) = −2 H_l ⊙ φ'(Z_{l−1}) with H_l = tanh(Z_{l−1}).
+                let slope = &self.slopes[l - 1].0;
                 let bend = hidden_outputs[l - 1].clone() * slope.clone() * -2.0;
                 bend_terms.push(bend * e.clone());
             }
