@@ -2,7 +2,8 @@
 # Issue 11's before/after speed figures, alternating two binaries on the same machine (run it on
 # an idle machine): the cheetah's env and sampler speed (`bench envs`), and seconds per
 # meta-iteration of the shipped cheetah paper config (`--env cheetah-vel`: 2x100 ReLU, H = 200,
-# 40 tasks), cheetah-vel-reference.toml and nav2d-reference.toml (`bench speed`). Each binary runs
+# 40 tasks), cheetah-vel-reference.toml, nav2d-reference.toml as shipped and with the exact metric
+# (`curvature_subsample = 1.0`), and the default nav2d config (`bench speed`). Each binary runs
 # from its own checkout, so that it reads the configs of its own version. One JSON line per run.
 #
 #   docs/results/before-after.sh BEFORE_BIN BEFORE_CHECKOUT AFTER_BIN AFTER_CHECKOUT > out.jsonl
@@ -21,7 +22,19 @@ both() {
 for _ in 1 2 3; do
   both bench envs --env cheetah-vel --json
 done
+# The exact metric, from each checkout's own nav2d-reference.toml.
+exact=$(mktemp -d)
+trap 'rm -rf "$exact"' EXIT
+for side in before after; do
+  dir=$before_dir
+  [ "$side" = after ] && dir=$after_dir
+  sed 's/^curvature_subsample = .*/curvature_subsample = 1.0/' \
+    "$dir/assets/configs/nav2d-reference.toml" > "$exact/$side.toml"
+done
 for _ in 1 2; do
+  run before "$before_bin" "$before_dir" bench speed --config "$exact/before.toml" --iterations 5 --json
+  run after "$after_bin" "$after_dir" bench speed --config "$exact/after.toml" --iterations 5 --json
+  both bench speed --iterations 5 --json
   both bench speed --env cheetah-vel --iterations 3 --json
   both bench speed --config assets/configs/cheetah-vel-reference.toml --iterations 3 --json
   both bench speed --config assets/configs/nav2d-reference.toml --iterations 10 --json
