@@ -210,7 +210,13 @@ impl MamlTrpo {
         let prepare = |i: usize, adaptation, hessians, adapt_time| {
             let t1 = Instant::now();
             let mut rng = derive_rng(seed, Stream::Subsample, &[iteration, i as u64]);
-            let objective = TaskObjective::new(spec, adaptation, &objective_settings, &mut rng);
+            let (objective, hessians) = TaskObjective::with_kept_hessians(
+                spec,
+                adaptation,
+                &objective_settings,
+                &mut rng,
+                hessians,
+            );
             let gradient = objective.meta_gradient_with(spec, maml.first_order, hessians);
             let summary = TaskSummary::of(spec, &objective, gradient, adapt_time, t1.elapsed());
             (objective, summary)

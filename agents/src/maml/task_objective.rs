@@ -34,6 +34,11 @@ impl<T> Kept<T> {
         Kept(build())
     }
 
+    /// `value`, already built by `build`'s recipe.
+    fn prebuilt(value: T, _build: impl Fn() -> T + Send + Sync + 'static) -> Self {
+        Kept(value)
+    }
+
     fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
         f(&self.0)
     }
@@ -47,6 +52,11 @@ struct Kept<T>(Box<dyn Fn() -> T + Send + Sync>);
 impl<T> Kept<T> {
     fn new(build: impl Fn() -> T + Send + Sync + 'static) -> Self {
         Kept(Box::new(build))
+    }
+
+    /// A device value cannot be kept: `build` remakes it for every product.
+    fn prebuilt(_value: T, build: impl Fn() -> T + Send + Sync + 'static) -> Self {
+        Kept::new(build)
     }
 
     fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
@@ -104,28 +114,55 @@ impl TaskObjective {
         settings: &ObjectiveSettings,
         rng: &mut ChaCha8Rng,
     ) -> Self {
+        Self::with_kept_hessians(spec, adaptation, settings, rng, Vec::new()).0
+    }
+
+    /// [`TaskObjective::new`] with `kept[j]`, the fixed-sample Hessian of inner step `j` on every
+    /// row that [`super::adaptation::adapt_task_keeping_hessians`] built for the step's gradient.
+    /// A step whose metric uses every row takes its Hessian from there instead of linearizing
+    /// the policy again; the others are returned, for [`TaskObjective::meta_gradient_with`].
+    /// The same products either way, so the same bits.
+    pub fn with_kept_hessians(
+        spec: &PolicySpec,
+        adaptation: Adaptation,
+        settings: &ObjectiveSettings,
+        rng: &mut ChaCha8Rng,
+        kept: Vec<LogLikelihoodHessian>,
+    ) -> (Self, Vec<Option<LogLikelihoodHessian>>) {
         let subsample = settings.curvature_subsample;
         let terms: Vec<EstimatorTerms> = (adaptation.steps.iter())
             .map(|step| {
                 EstimatorTerms::new(settings.estimator, spec, &step.data, &settings.advantages)
             })
             .collect();
-        let inner = (adaptation.steps.iter())
+        let mut kept = kept.into_iter();
+        let (inner, unused): (Vec<InnerCurvature>, Vec<_>) = (adaptation.steps.iter())
             .zip(&terms)
             .map(|(step, terms)| {
                 let data = &step.data;
+                let kept = kept.next();
                 let sub = terms.subsample(&data.loss, subsample, rng);
                 let every_row = sub.is_none();
+                let (ready, unused) = if every_row {
+                    (kept.and_then(|h| terms.fixed_sample_hessian(h)), None)
+                } else {
+                    (None, kept)
+                };
                 let (loss, terms) = sub.unwrap_or_else(|| (data.loss.clone(), terms.clone()));
                 let (spec, theta) = (spec.clone(), data.theta.clone());
-                let hessian = Kept::new(move || terms.hessian(&loss, &spec, &theta));
-                InnerCurvature {
+                let build = move || terms.hessian(&loss, &spec, &theta);
+                let hessian = match ready {
+                    Some(h) => Kept::prebuilt(h, build),
+                    None => Kept::new(build),
+                };
+                let curvature = InnerCurvature {
                     size: step.size.clone(),
                     hessian,
                     every_row,
-                }
+                };
+                (curvature, unused)
             })
-            .collect();
+            .unzip();
         let adapted = adaptation.adapted.clone();
         let validation = PolicyGradientData::new(
             adapted.clone(),
@@ -155,7 +192,7 @@ impl TaskObjective {
             matches!(step.size, StepSize::PerParameter(_))
                 .then(|| step.data.loss_gradient(spec, &step.data.theta))
         });
-        TaskObjective {
+        let objective = TaskObjective {
             inner_gradient,
             exploration,
             adaptation,
@@ -167,7 +204,8 @@ impl TaskObjective {
             old_log_std,
             surrogate_before,
             fisher,
-        }
+        };
+        (objective, unused)
     }
 
     /// The task's adaptation (episodes and parameters).
@@ -267,15 +305,14 @@ impl TaskObjective {
     /// [`TaskObjective::meta_gradient`], differentiating through inner step `j` with `kept[j]`
     /// where one is given and the estimator is the fixed-sample one: the Hessian of the step's
     /// loss at θ_j on every row that [`super::adaptation::adapt_task_keeping_hessians`] built
-    /// for the step's gradient. The same products, so the same bits, without linearizing the
-    /// policy on the inner batch again.
+    /// for the step's gradient (what [`TaskObjective::with_kept_hessians`] returns). The same
+    /// products, so the same bits, without linearizing the policy on the inner batch again.
     pub fn meta_gradient_with(
         &self,
         spec: &PolicySpec,
         first_order: bool,
-        kept: Vec<LogLikelihoodHessian>,
+        mut kept: Vec<Option<LogLikelihoodHessian>>,
     ) -> Vec<f64> {
-        let mut kept: Vec<Option<LogLikelihoodHessian>> = kept.into_iter().map(Some).collect();
         let v = &self.validation;
         let mut g = v.loss.gradient(spec, &v.theta);
         let mut rates_part = None;

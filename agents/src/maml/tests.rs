@@ -730,29 +730,42 @@ fn kept_inner_hessians_give_the_same_adaptation_and_meta_gradient_bit_for_bit() 
                 "{activation:?} {lrs:?}"
             );
             assert_eq!(hessians.len(), lrs.len());
-            for estimator in ESTIMATORS {
-                // A subsampled metric: the meta-gradient's Hessians are built on every row.
+            // A subsampled metric (the meta-gradient's Hessians are built on every row) and the
+            // exact one (the metric's Hessians are the kept ones).
+            for (estimator, subsample) in ESTIMATORS.into_iter().flat_map(|e| [(e, 0.5), (e, 1.0)])
+            {
                 let objective_settings = ObjectiveSettings {
                     advantages: settings(),
-                    curvature_subsample: 0.5,
+                    curvature_subsample: subsample,
                     estimator,
                     exploration: false,
                 };
-                let objective = |adaptation: &Adaptation| {
-                    let mut rng = ChaCha8Rng::seed_from_u64(0);
-                    TaskObjective::new(&spec, adaptation.clone(), &objective_settings, &mut rng)
-                };
-                let expected = objective(&plain).meta_gradient(&spec, false);
+                let rng = || ChaCha8Rng::seed_from_u64(0);
+                let expected =
+                    TaskObjective::new(&spec, plain.clone(), &objective_settings, &mut rng());
                 let (_, hessians) = adaptation::adapt_task_keeping_hessians(
                     &mut EnvPool::new(dist.as_ref()),
                     &request,
                     seed,
                 );
-                let got = objective(&kept).meta_gradient_with(&spec, false, hessians);
+                let (got, unused) = TaskObjective::with_kept_hessians(
+                    &spec,
+                    kept.clone(),
+                    &objective_settings,
+                    &mut rng(),
+                    hessians,
+                );
+                let what = format!("{activation:?} {lrs:?} {estimator:?} {subsample}");
                 assert_eq!(
-                    bits(&expected),
-                    bits(&got),
-                    "{activation:?} {lrs:?} {estimator:?}"
+                    bits(&expected.meta_gradient(&spec, false)),
+                    bits(&got.meta_gradient_with(&spec, false, unused)),
+                    "meta-gradient, {what}"
+                );
+                let v = random_unit(theta.len(), 7);
+                assert_eq!(
+                    bits(&expected.metric_product(&v, false)),
+                    bits(&got.metric_product(&v, false)),
+                    "metric product, {what}"
                 );
             }
         }
