@@ -403,6 +403,13 @@ pub struct InnerHessian {
 }
 
 impl InnerHessian {
+    /// The estimator's gradient at this Hessian's θ: the same bits as
+    /// [`EstimatorTerms::gradient`] there, from the reverse pass the linearization keeps, so an
+    /// inner step and its backward sweep share one forward pass.
+    pub fn gradient(&self) -> Vec<f64> {
+        self.hessian.gradient()
+    }
+
     /// `H v` of the estimator's objective.
     pub fn product(&self, v: &[f64]) -> Vec<f64> {
         match &self.coupling {

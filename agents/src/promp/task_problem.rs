@@ -125,7 +125,17 @@ impl TaskProblem {
         theta: &[f64],
         kl_penalty: f64,
     ) -> (PrompValue, Vec<f64>) {
-        let path = self.inner_path(spec, theta);
+        // The inner steps, each linearized once: its Hessian gives the step's gradient now and
+        // its products in the backward sweep.
+        let mut path = vec![theta.to_vec()];
+        let mut hessians = Vec::with_capacity(self.terms.len());
+        for (step, terms) in self.adaptation.steps.iter().zip(&self.terms) {
+            let current = &path[path.len() - 1];
+            let hessian = terms.hessian(&step.data.loss, spec, current);
+            let next = step.size.step(current, &hessian.gradient());
+            path.push(next);
+            hessians.push(hessian);
+        }
         let adapted = &path[path.len() - 1];
         let (loss, weights) = self.clipped(spec, adapted);
         let mut adjoint = self
@@ -137,11 +147,10 @@ impl TaskProblem {
             .adaptation
             .steps
             .iter()
-            .zip(&self.terms)
+            .zip(&hessians)
             .zip(&self.anchors);
-        for (j, ((step, terms), anchor)) in steps.enumerate().rev() {
+        for (j, ((step, hessian), anchor)) in steps.enumerate().rev() {
             let at = &path[j];
-            let hessian = terms.hessian(&step.data.loss, spec, at);
             step.size
                 .apply_jacobian_transpose(&mut adjoint, |v| hessian.product(v));
             let (kl_value, kl_gradient) = anchor.value_and_gradient(spec, at);

@@ -94,6 +94,25 @@ fn every_estimator_takes_the_policy_gradient_step_at_the_sampling_parameters() {
 }
 
 #[test]
+fn the_hessians_gradient_is_the_estimators_gradient_bit_for_bit() {
+    // ProMP takes each re-run inner step with `InnerHessian::gradient` and reuses the Hessian in
+    // its backward sweep: the step must be the one `EstimatorTerms::gradient` takes.
+    for activation in [Activation::Tanh, Activation::Relu] {
+        let (spec, data) = random_step(activation, 11, true);
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let away = shifted(&data.theta, &[(0.05, &gaussian_vec(&mut rng, data.theta.len()))]);
+        for estimator in ESTIMATORS {
+            let terms = EstimatorTerms::new(estimator, &spec, &data, &settings(true));
+            for theta in [&data.theta, &away] {
+                let expected = terms.gradient(&data.loss, &spec, theta);
+                let kept = terms.hessian(&data.loss, &spec, theta).gradient();
+                assert_eq!(kept, expected, "{} {activation:?}", estimator.name());
+            }
+        }
+    }
+}
+
+#[test]
 fn hessian_products_match_second_differences_of_the_objective_values_on_tanh_nets() {
     for (seed, normalize) in [(2, false), (3, true)] {
         let (spec, data) = random_step(Activation::Tanh, seed, normalize);
