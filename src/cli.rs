@@ -92,7 +92,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Meta-train a policy with MAML-TRPO into a run directory.
+    /// Meta-train a policy into a run directory with the learner of `train.algo` (`--algo`).
     Train(TrainArgs),
     /// Evaluate a run's best checkpoint: returns after 0..N adaptation steps on held-out tasks.
     Eval(EvalArgs),
@@ -215,8 +215,8 @@ pub struct TrainArgs {
     /// Continue the run in this directory from its latest checkpoint.
     #[arg(long)]
     pub resume: Option<PathBuf>,
-    /// What to train (sets train.algo): MAML, or the paper's pretrained or oracle baseline
-    /// (the oracle trains on the env's `-oracle` variant).
+    /// What to train (sets train.algo): a meta-learner, or the MAML paper's pretrained or oracle
+    /// baseline (the oracle trains on the env's `-oracle` variant).
     #[arg(long, value_enum)]
     pub algo: Option<Algo>,
     /// Print the effective config as TOML and exit.

@@ -100,7 +100,10 @@ fn the_hessians_gradient_is_the_estimators_gradient_bit_for_bit() {
     for activation in [Activation::Tanh, Activation::Relu] {
         let (spec, data) = random_step(activation, 11, true);
         let mut rng = ChaCha8Rng::seed_from_u64(12);
-        let away = shifted(&data.theta, &[(0.05, &gaussian_vec(&mut rng, data.theta.len()))]);
+        let away = shifted(
+            &data.theta,
+            &[(0.05, &gaussian_vec(&mut rng, data.theta.len()))],
+        );
         for estimator in ESTIMATORS {
             let terms = EstimatorTerms::new(estimator, &spec, &data, &settings(true));
             for theta in [&data.theta, &away] {
