@@ -291,6 +291,10 @@ pub struct CurvesArgs {
     /// runs/curves-ENV).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Train nothing: draw the runs under OUT/runs as they are, runs still in progress
+    /// included (each learner's mean stops at the shortest seed).
+    #[arg(long)]
+    pub no_train: bool,
 }
 
 /// `metarl bench time-to-quality`.

@@ -187,4 +187,22 @@ fn bench_curves_writes_mean_and_per_seed_curves_against_env_steps_and_reuses_its
         std::fs::read_to_string(out.join("curves.csv")).unwrap(),
         csv
     );
+    // --no-train draws the runs as they are: asked for more iterations, it trains none.
+    let metrics = out.join("runs/maml-s1/metrics.jsonl");
+    let lines = std::fs::read_to_string(&metrics).unwrap().lines().count();
+    let mut longer = args.clone();
+    longer.extend(["--iterations", "8", "--no-train"].map(OsStr::new));
+    metarl_ok(&longer);
+    assert_eq!(
+        std::fs::read_to_string(&metrics).unwrap().lines().count(),
+        lines
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("curves.csv")).unwrap(),
+        csv
+    );
+    // ... and refuses a run it would have to train.
+    let mut missing = longer.clone();
+    missing[7] = "3".as_ref();
+    assert_bad_input(&missing, &["maml-s3 holds no run to draw"]);
 }

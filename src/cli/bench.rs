@@ -168,6 +168,7 @@ pub fn curves(args: &CurvesArgs) -> Result<()> {
         seeds: (1..=args.seeds).collect(),
         step: args.step,
         out,
+        train: !args.no_train,
     };
     let outcome = with_training_bars(|hooks| metarl::learning_curves::run(&settings, hooks))
         .map_err(|e| resumable(e, "metarl bench curves"))?;

@@ -27,6 +27,9 @@ pub struct CurvesSettings {
     /// Output directory; runs go to `out/runs/ALGO-sSEED` and are reused (continued to
     /// `config.train.iterations` if they stopped short).
     pub out: PathBuf,
+    /// Train missing runs and continue short ones. `false` draws the runs as they are (runs
+    /// still in progress included) and trains nothing; a missing run is then an error.
+    pub train: bool,
 }
 
 /// What a finished `bench curves` produced.
@@ -66,7 +69,14 @@ pub fn run(settings: &CurvesSettings, hooks: &mut TrainingHooks<'_>) -> Result<C
         for &seed in &settings.seeds {
             let run_config = config.for_algo(algo).with_seed(seed);
             let dir = out.join("runs").join(format!("{}-s{seed}", algo.name()));
-            ensure_trained_in(&run_config, &dir, hooks)?;
+            if settings.train {
+                ensure_trained_in(&run_config, &dir, hooks)?;
+            } else if !dir.join("metrics.jsonl").is_file() {
+                return Err(Error::Config(format!(
+                    "{} holds no run to draw (drop --no-train to train it)",
+                    dir.display()
+                )));
+            }
             seeds.push(SeedCurve::read(&dir, seed, settings.step)?);
         }
         curves.push(LearnerCurve::of(algo, seeds));
