@@ -4,11 +4,12 @@ validation return after one adaptation step is >= 0, i.e. the adapted policies r
 way fast enough to beat the control cost. Before takeoff every learner sits near the return of a
 policy that does not move (-15 .. -20 per 100 steps at sigma = 1).
 
-    python3 docs/results/cheetah-dir-takeoff.py RUN_DIR [RUN_DIR ...]
+    python3 docs/results/cheetah-dir-takeoff.py [--reach R] RUN_DIR [RUN_DIR ...]
 
 Prints one Markdown row per run: takeoff iteration and env steps, the validation return after
 1 step at iterations 49 / 99 / 149 / 199, the mean training gain (post - pre) over iterations
-0-49, and the mean log-std at the last iteration.
+0-49, and the mean log-std at the last iteration. With --reach R, also the iteration and training
+env steps at which the validation return after 1 step first reached R.
 """
 import json
 import sys
@@ -19,31 +20,43 @@ def rows(run):
         return [json.loads(line) for line in f]
 
 
-def main(runs):
+def first_at_least(metrics, value):
+    """(iteration, training env steps so far) of the first validation after 1 step >= value."""
+    steps = 0
+    for r in metrics:
+        steps += r["env_steps"]
+        v = r.get("validation")
+        if v is not None and v["mean"][1] >= value:
+            return r["iteration"], steps
+    return None
+
+
+def main(runs, reach):
+    extra = f" | reached {reach:g} at (env steps)" if reach is not None else ""
     print("| run | iterations | takeoff (val. 1 step >= 0) | env steps | val. 1 step @49 / 99 / 149 / 199 "
-          "| gain, its 0-49 | log-std (last) |")
-    print("|---|---|---|---|---|---|---|")
+          f"| gain, its 0-49 | log-std (last){extra} |")
+    print("|---|---|---|---|---|---|---|" + ("---|" if reach is not None else ""))
     for run in runs:
         metrics = rows(run)
-        steps = 0
-        takeoff = None
-        val = {}
-        for r in metrics:
-            steps += r["env_steps"]
-            v = r.get("validation")
-            if v is None:
-                continue
-            val[r["iteration"]] = v["mean"][1]
-            if takeoff is None and v["mean"][1] >= 0:
-                takeoff = (r["iteration"], steps)
+        takeoff = first_at_least(metrics, 0.0)
+        val = {r["iteration"]: r["validation"]["mean"][1] for r in metrics if r.get("validation")}
         early = [r["return_post"] - r["return_pre"] for r in metrics[:50]]
         gain = sum(early) / max(len(early), 1)
         at = " / ".join(f"{val[i]:.1f}" if i in val else "-" for i in (49, 99, 149, 199))
         t = f"{takeoff[0]}" if takeoff else "not by the last"
         s = f"{takeoff[1] / 1e6:.1f}M" if takeoff else "-"
+        cell = ""
+        if reach is not None:
+            hit = first_at_least(metrics, reach)
+            cell = f" {hit[0]} ({hit[1] / 1e6:.1f}M) |" if hit else " not by the last |"
         print(f"| {run.rstrip('/').split('/')[-1]} | {len(metrics)} | {t} | {s} | {at} | {gain:+.1f} "
-              f"| {metrics[-1]['log_std_mean']:.2f} |")
+              f"| {metrics[-1]['log_std_mean']:.2f} |{cell}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    args = sys.argv[1:]
+    reach = None
+    if args[:1] == ["--reach"]:
+        reach = float(args[1])
+        args = args[2:]
+    main(args, reach)
