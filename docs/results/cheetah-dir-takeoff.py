@@ -9,7 +9,9 @@ policy that does not move (-15 .. -20 per 100 steps at sigma = 1).
 Prints one Markdown row per run: takeoff iteration and env steps, the validation return after
 1 step at iterations 49 / 99 / 149 / 199, the mean training gain (post - pre) over iterations
 0-49, and the mean log-std at the last iteration. With --reach R, also the iteration and training
-env steps at which the validation return after 1 step first reached R.
+env steps at which the validation return after 1 step first reached R. Then a second table: the
+training batches' adaptation gain (return_post - return_pre) averaged over each block of 20
+iterations, the quantity whose growth is the takeoff.
 """
 import json
 import sys
@@ -53,6 +55,16 @@ def main(runs, reach):
               f"| {metrics[-1]['log_std_mean']:.2f} |{cell}")
 
 
+def gains(runs, block=20):
+    print()
+    print(f"| run | mean gain (post - pre) per {block}-iteration block, from iteration 0 |")
+    print("|---|---|")
+    for run in runs:
+        g = [r["return_post"] - r["return_pre"] for r in rows(run)]
+        means = [sum(g[i:i + block]) / block for i in range(0, len(g) - block + 1, block)]
+        print(f"| {run.rstrip('/').split('/')[-1]} | " + ", ".join(f"{m:.1f}" for m in means) + " |")
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
     reach = None
@@ -60,3 +72,4 @@ if __name__ == "__main__":
         reach = float(args[1])
         args = args[2:]
     main(args, reach)
+    gains(args)
