@@ -11,7 +11,7 @@
 //! exact LVC Hessian products: `a ← (I − α_j H_j(θ_j)) a + η ∇KL_j(θ_j)`.
 
 use crate::maml::inner_estimator::{EstimatorTerms, InnerEstimator};
-use crate::maml::{Adaptation, AdvantageSettings, PolicyGradientData};
+use crate::maml::{Adaptation, AdvantageSettings, LossRows, PolicyGradientData};
 use crate::policy::PolicySpec;
 
 use super::kl_penalty::KlAnchor;
@@ -70,15 +70,22 @@ impl TaskProblem {
         &self.adaptation
     }
 
-    /// θ_0 = θ and every θ_{j+1} of the re-run inner steps.
-    fn inner_path(&self, spec: &PolicySpec, theta: &[f64]) -> Vec<Vec<f64>> {
+    /// θ_0 = θ and every θ_{j+1} of the re-run inner steps, each step's gradient from
+    /// `gradient(terms_j, rows_j, θ_j)`, which also returns what the caller keeps of the step.
+    fn inner_path<K>(
+        &self,
+        theta: &[f64],
+        mut gradient: impl FnMut(&EstimatorTerms, &LossRows, &[f64]) -> (Vec<f64>, K),
+    ) -> (Vec<Vec<f64>>, Vec<K>) {
         let mut path = vec![theta.to_vec()];
+        let mut kept = Vec::with_capacity(self.terms.len());
         for (step, terms) in self.adaptation.steps.iter().zip(&self.terms) {
             let current = &path[path.len() - 1];
-            let g = terms.gradient(&step.data.loss, spec, current);
+            let (g, k) = gradient(terms, &step.data.loss, current);
             path.push(step.size.step(current, &g));
+            kept.push(k);
         }
-        path
+        (path, kept)
     }
 
     /// The clipped loss at adapted θ' and the row weights of its gradient
@@ -107,7 +114,9 @@ impl TaskProblem {
 
     /// The objective's parts at `theta`.
     pub fn value(&self, spec: &PolicySpec, theta: &[f64]) -> PrompValue {
-        let path = self.inner_path(spec, theta);
+        let (path, _) = self.inner_path(theta, |terms, rows, at| {
+            (terms.gradient(rows, spec, at), ())
+        });
         let kl = (self.anchors.iter())
             .zip(&path)
             .map(|(a, t)| a.value(spec, t))
@@ -125,17 +134,12 @@ impl TaskProblem {
         theta: &[f64],
         kl_penalty: f64,
     ) -> (PrompValue, Vec<f64>) {
-        // The inner steps, each linearized once: its Hessian gives the step's gradient now and
-        // its products in the backward sweep.
-        let mut path = vec![theta.to_vec()];
-        let mut hessians = Vec::with_capacity(self.terms.len());
-        for (step, terms) in self.adaptation.steps.iter().zip(&self.terms) {
-            let current = &path[path.len() - 1];
-            let hessian = terms.hessian(&step.data.loss, spec, current);
-            let next = step.size.step(current, &hessian.gradient());
-            path.push(next);
-            hessians.push(hessian);
-        }
+        // Each inner step linearized once: its Hessian gives the step's gradient now and its
+        // products in the backward sweep.
+        let (path, hessians) = self.inner_path(theta, |terms, rows, at| {
+            let hessian = terms.hessian(rows, spec, at);
+            (hessian.gradient(), hessian)
+        });
         let adapted = &path[path.len() - 1];
         let (loss, weights) = self.clipped(spec, adapted);
         let mut adjoint = self
