@@ -25,6 +25,7 @@ use dfdx::prelude::*;
 use super::derivatives::StateActionBatch;
 use super::network::{device, Matrix, Vector};
 use super::spec::{Activation, PolicySpec};
+use super::tanh::tanh_and_slopes;
 
 /// `[x | 1]`: the rows with a trailing column of ones, so that `[x | 1] [W; b] = x W + b` and
 /// `[x | 1]ᵀ δ` stacks a layer's weight and bias gradients in the parameters' flat layout.
@@ -150,9 +151,8 @@ impl Linearization {
                     z.relu()
                 }
                 Activation::Tanh => {
-                    // The network's own tanh (2 sigmoid(2z) − 1).
-                    let h = (z * 2.0).sigmoid() * 2.0 - 1.0;
-                    slopes.push(Slopes(h.clone().square().negate() + 1.0));
+                    let (h, slope) = tanh_and_slopes(z);
+                    slopes.push(Slopes(slope));
                     h
                 }
             };

@@ -5,6 +5,7 @@ pub mod forward_mode;
 pub mod gaussian;
 pub mod network;
 pub mod spec;
+pub mod tanh;
 #[cfg(test)]
 pub(crate) mod test_problems;
 
