@@ -23,10 +23,11 @@ use dfdx::prelude::*;
 
 use super::network::Matrix;
 
-/// `ln 2` split for Cody–Waite reduction: `LN2_HI` has 32 trailing zero bits, so `k · LN2_HI`
-/// is exact for every `|k| < 2^20` (fdlibm's constants).
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+/// `ln 2` split for Cody–Waite reduction (fdlibm's constants, 6.93147180369123816490e-01 and
+/// 1.90821492927058770002e-10): `LN2_HI` has 32 trailing zero bits, so `k · LN2_HI` is exact
+/// for every `|k| < 2^20`, and `LN2_HI + LN2_LO` is `ln 2` to about 2^-85.
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 /// `1.5 · 2^52`: adding it rounds a value of magnitude below 2^51 to an integer held in the low
 /// mantissa bits (round to nearest, no conversion instruction needed).
 const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
