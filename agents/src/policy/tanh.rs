@@ -19,6 +19,7 @@
 //!
 //! With the `cuda` feature the values stay on the device and dfdx's `2σ(2x) − 1` is used.
 
+#[cfg(not(feature = "cuda"))]
 use dfdx::prelude::*;
 
 use super::network::Matrix;
