@@ -2,7 +2,8 @@
 //! the gradient (dfdx's taped backward and the tapeless reverse pass), Hessian- and Fisher-vector products by central differences (the previous
 //! implementation, kept as the tests' independent check) and by forward mode, the linearization
 //! a conjugate-gradient solve builds once per task, and one task's whole TRPO metric product
-//! `Jᵀ F J v` on a real adapted task (one inner step, every row).
+//! `Jᵀ F J v` on a real adapted task (one inner step, every row); and the tanh of a hidden layer,
+//! dfdx's against the vectorized one.
 //!
 //! Every product runs on one thread, as inside the learners' workers.
 //!
@@ -13,8 +14,9 @@ use metarl_agents::maml::{
     adapt_task, AdaptRequest, AdvantageSettings, InnerEstimator, ObjectiveSettings, TaskObjective,
 };
 use metarl_agents::parallel::with_single_threaded_kernels;
+use metarl_agents::policy::tanh::tanh_in_place;
 use metarl_agents::policy::{
-    fisher_vector_product, log_likelihood_gradient, relu_pattern, vector,
+    fisher_vector_product, log_likelihood_gradient, matrix, relu_pattern, vector,
     weighted_log_prob_gradient, weighted_log_prob_hvp, Activation, FisherMetric,
     LogLikelihoodHessian, PolicySpec, StateActionBatch,
 };
@@ -186,5 +188,29 @@ fn products(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, products);
+/// The tanh of one hidden layer at nav2d-reference size (2000 rows x 64 units): dfdx's
+/// `2σ(2z) − 1` (what the taped network computes, one value at a time through libm's `exp`)
+/// against the vectorized pass the tapeless paths use (`metarl_agents::policy::tanh`).
+fn tanh(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tanh");
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let (rows, units) = (2000, 64);
+    let values: Vec<f64> = (0..rows * units)
+        .map(|_| rng.gen_range(-3.0..3.0))
+        .collect();
+    let z = matrix(&values, rows, units);
+    group.bench_function("dfdx 2σ(2z) − 1, 2000x64", |b| {
+        b.iter(|| (z.clone() * 2.0).sigmoid() * 2.0 - 1.0)
+    });
+    group.bench_function("vectorized, 2000x64", |b| {
+        b.iter(|| {
+            let mut h = values.clone();
+            tanh_in_place(&mut h);
+            h
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, products, tanh);
 criterion_main!(benches);
