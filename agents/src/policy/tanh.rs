@@ -8,7 +8,7 @@
 //!
 //! and `expm1(a) = 2^k (expm1(r) + 1) − 1` with `a = k ln 2 + r`, `|r| ≤ ln 2 / 2`, the reduction
 //! in Cody and Waite's two-constant form and `expm1(r)` its Taylor polynomial to degree 13
-//! (truncation below 2^-55 relative). Every step is a plain IEEE operation without branches, so
+//! (truncation below 2^-56 relative). Every step is a plain IEEE operation without branches, so
 //! the compiler vectorizes the loop; no fused multiply-add is used, so the AVX2 path (chosen at
 //! run time) and the portable path give the same bits, on any x86-64 machine.
 //!
@@ -107,9 +107,7 @@ pub fn tanh_in_place(values: &mut [f64]) {
 /// one pass over the values.
 #[cfg(not(feature = "cuda"))]
 pub(crate) fn tanh_and_slopes(z: Matrix) -> (Matrix, Matrix) {
-    let shape = *z.shape();
-    let mut h = z.as_vec();
-    tanh_in_place(&mut h);
+    let (h, shape) = tanh_values(z);
     let slopes = h.iter().map(|h| 1.0 - h * h).collect();
     let device = super::network::device();
     (
@@ -128,10 +126,17 @@ pub(crate) fn tanh_and_slopes(z: Matrix) -> (Matrix, Matrix) {
 /// `tanh(z)` of a hidden layer's pre-activations.
 #[cfg(not(feature = "cuda"))]
 pub(crate) fn tanh(z: Matrix) -> Matrix {
+    let (h, shape) = tanh_values(z);
+    super::network::device().tensor_from_vec(h, shape)
+}
+
+/// `tanh(z)` as row-major host values, with `z`'s shape.
+#[cfg(not(feature = "cuda"))]
+fn tanh_values(z: Matrix) -> (Vec<f64>, (usize, usize)) {
     let shape = *z.shape();
     let mut h = z.as_vec();
     tanh_in_place(&mut h);
-    super::network::device().tensor_from_vec(h, shape)
+    (h, shape)
 }
 
 /// `tanh(z)` of a hidden layer's pre-activations, as `2σ(2z) − 1` on the device.
