@@ -126,20 +126,19 @@ impl Network {
     /// tanh units use [`super::tanh`] (the same values as the tapeless derivatives use, not the
     /// taped [`Network::mean`]'s `2σ(2z) − 1`).
     pub fn mean_values(&self, obs: &[f64], rows: usize) -> Vec<f64> {
-        let activation = self.activation;
-        let means = |obs: Matrix| {
-            self.forward(obs, |_, z| match activation {
+        let forward = |obs: Matrix| {
+            self.forward(obs, |_, z| match self.activation {
                 Activation::Relu => z.relu(),
                 Activation::Tanh => tanh(z),
             })
         };
         if rows == 1 {
             let twice = [obs, obs].concat();
-            let mut means = means(matrix(&twice, 2, obs.len())).as_vec();
+            let mut means = forward(matrix(&twice, 2, obs.len())).as_vec();
             means.truncate(means.len() / 2);
             return means;
         }
-        means(matrix(obs, rows, obs.len() / rows.max(1))).as_vec()
+        forward(matrix(obs, rows, obs.len() / rows.max(1))).as_vec()
     }
 
     /// The log standard deviations (length act_dim).
